@@ -1,0 +1,42 @@
+# postflight — see README.md.
+GO      ?= go
+BIN     := bin/postflight
+# A run removes what it creates itself, so it needs no reaper container (it
+# could not be pulled here anyway); postflight sets both when they are unset.
+export TESTCONTAINERS_RYUK_DISABLED ?= true
+export TESTCONTAINERS_HOST_OVERRIDE ?= 127.0.0.1
+
+.PHONY: all build images demo test test-unit bench lint cleanup clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/postflight
+
+# The demo service's images, one per line of fixtures/demo/versions.txt.
+images:
+	fixtures/demo/build-images.sh
+
+# Runs the bundled plan twice: a good version (exit 0) and a broken one
+# (rolled back, exit 3). Succeeds only when both end as expected.
+demo: build images
+	fixtures/demo/demo.sh $(BIN)
+
+# The whole suite: unit tests and the tests against the real Docker daemon.
+test: images
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 25m ./...
+
+# Unit tests only: no Docker needed.
+test-unit:
+	$(GO) test -count=1 -short ./...
+
+bench: images
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+# Removes containers and networks of killed runs.
+cleanup: build
+	$(BIN) cleanup
+
+clean: cleanup
+	rm -rf bin build

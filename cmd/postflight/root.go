@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/report"
+)
+
+const exitCodesHelp = `Exit codes:
+  0    passed: every check passed
+  1    failed: a check failed and the run did not roll back (no driver, or --dry-run)
+  2    plan or usage error: nothing was started
+  3    rolled back: the new version fell short, the old one is back and verified
+  4    inconclusive: a check could not measure (target down, Docker down, timeout)
+       and the plan's policy holds rather than rolls back
+  5    rollback failed: the rollback command or the verification after it failed
+  130  interrupted (SIGINT/SIGTERM); everything started was removed`
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "postflight",
+		Short: "Post-deploy acceptance tests for container deployments",
+		Long: `postflight checks a new version of a containerized service right after a deploy:
+it brings up a replica of the stack from its compose file with the new image
+swapped in (or targets the running stack), runs the plan's checks, and rolls
+back automatically when the new version falls short.
+
+` + exitCodesHelp,
+		Example: `  postflight validate -f postflight.yaml
+  postflight run -f postflight.yaml --new app:1.4.0 --old app:1.3.2 --report-dir reports
+  postflight cleanup`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
+	})
+	root.AddCommand(newRunCmd(), newValidateCmd(), newCleanupCmd())
+	return root
+}
+
+// exitCode is an error that only carries an exit code: the command has
+// printed what there was to say.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit code %d", int(e)) }
+
+// usageError is a mistake on the command line.
+type usageError struct{ error }
+
+func (u usageError) Unwrap() error { return u.error }
+
+// exitCodeOf maps an error to its exit code: plan and usage errors are 2,
+// anything else 1.
+func exitCodeOf(err error) int {
+	var pe plan.Errors
+	var pe1 *plan.Error
+	var ue usageError
+	if errors.As(err, &pe) || errors.As(err, &pe1) || errors.As(err, &ue) {
+		return report.PlanError.ExitCode()
+	}
+	return 1
+}
+
+// requireArgs wraps cobra's argument checks as usage errors.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageError{fmt.Errorf("%s takes no arguments, got %q (see %s --help)", cmd.Name(), args, cmd.CommandPath())}
+	}
+	return nil
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/postflight/postflight/harness"
+	"github.com/postflight/postflight/harness/plan"
+)
+
+func newRunCmd() *cobra.Command {
+	var planPath string
+	var opts harness.Options
+	cmd := &cobra.Command{
+		Use:   "run -f PLAN [--new IMAGE] [--old IMAGE] [--report-dir DIR] [--dry-run]",
+		Short: "Check a new version against a plan, and roll back if it falls short",
+		Long: `run goes through a plan from start to end:
+
+  load the plan -> bring the stack up -> run the checks -> verdict
+  -> roll back and verify (when the verdict calls for it) -> stack down -> reports
+
+Progress goes to stderr, the summary to stdout. With a report directory (the
+plan's report.dir or --report-dir) it also writes postflight.json and
+junit.xml there for CI.
+
+A replica stack is started from the plan's compose file with --new swapped in
+for the services under test, on a network of its own; everything it creates is
+labelled and removed at the end, on error and on SIGINT/SIGTERM.
+
+` + exitCodesHelp,
+		Example: `  # after a deploy, in CI
+  postflight run -f postflight.yaml --new app:1.4.0 --old app:1.3.2 --report-dir reports
+
+  # decide and report, but do not roll back
+  postflight run -f postflight.yaml --new app:1.4.0 --old app:1.3.2 --dry-run`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := plan.Load(planPath)
+			if err != nil {
+				return err
+			}
+			opts.Console = cmd.OutOrStdout()
+			opts.Progress = cmd.ErrOrStderr()
+			rep, err := harness.Run(cmd.Context(), p, opts)
+			if err != nil {
+				return usageError{err}
+			}
+			if rep.ExitCode != 0 {
+				return exitCode(rep.ExitCode)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&planPath, "file", "f", "postflight.yaml", "plan file")
+	f.StringVar(&opts.NewImage, "new", "", "image under test (overrides the plan's images.new)")
+	f.StringVar(&opts.OldImage, "old", "", "image to roll back to (overrides the plan's images.old)")
+	f.StringVar(&opts.ReportDir, "report-dir", "", "write postflight.json and junit.xml here (overrides the plan's report.dir)")
+	f.BoolVar(&opts.DryRun, "dry-run", false, "decide and report what the rollback would do, without doing it")
+	return cmd
+}

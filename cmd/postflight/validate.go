@@ -1,0 +1,33 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/postflight/postflight/harness/plan"
+)
+
+func newValidateCmd() *cobra.Command {
+	var planPath string
+	cmd := &cobra.Command{
+		Use:   "validate -f PLAN",
+		Short: "Check a plan file without running anything",
+		Long: `validate reads a plan strictly, as run does, and reports every mistake at once
+with its file, line and column: unknown keys, wrong types, bad durations,
+missing fields, references to services or checks that do not exist. It starts
+nothing. Exit code 0 when the plan is valid, 2 when it is not.`,
+		Example: `  postflight validate -f postflight.yaml`,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := plan.Load(planPath)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: valid plan %q: %d check(s)\n", planPath, p.Name, len(p.Checks))
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&planPath, "file", "f", "postflight.yaml", "plan file")
+	return cmd
+}

@@ -1,0 +1,278 @@
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ohler55/ojg/jp"
+	"github.com/ohler55/ojg/oj"
+
+	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/slo"
+)
+
+// maxBody bounds how much of a response body is read and kept.
+const maxBody = 1 << 20
+
+// HTTPChecker runs http checks.
+type HTTPChecker struct {
+	Client *http.Client
+	// Sleep waits between attempts; tests may shorten it.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// NewHTTPChecker returns a checker with its own transport, so that no
+// connection is shared with other work of the process.
+func NewHTTPChecker() *HTTPChecker {
+	return &HTTPChecker{
+		Client: &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}},
+		Sleep:  sleepCtx,
+	}
+}
+
+// attempt is the outcome of one request.
+type attempt struct {
+	answered bool // a response came back
+	status   slo.Status
+	observed string
+	reason   string
+}
+
+// Run runs one http check against the stack: up to 1+Retries attempts,
+// passing on the first passing one. If no attempt got an answer the check is
+// inconclusive: the target could not be measured.
+func (h *HTTPChecker) Run(ctx context.Context, c plan.Check, phase string, eps Endpoints) (res Result) {
+	start := time.Now()
+	res = Result{Name: c.Name, Kind: "http", Phase: phase, Expected: describeExpect(c.Expect)}
+	defer func() { res.Duration = time.Since(start) }()
+
+	url, err := checkURL(c, eps)
+	if err != nil {
+		res.Status, res.Reason = slo.Inconclusive, err.Error()
+		return res
+	}
+	method := c.Request.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	res.Target = method + " " + url
+
+	var last, lastAnswer attempt
+	tries := 1 + c.Retries
+	for i := 0; i < tries; i++ {
+		if i > 0 {
+			if err := h.Sleep(ctx, c.RetryInterval.Or(plan.DefaultRetryInterval)); err != nil {
+				break
+			}
+		}
+		res.Attempts++
+		last = h.once(ctx, c, method, url)
+		if last.answered {
+			lastAnswer = last
+		}
+		if last.status == slo.Pass {
+			break
+		}
+	}
+	switch {
+	case last.status == slo.Pass:
+		res.Status, res.Observed, res.Reason = slo.Pass, last.observed, "as expected"
+	case lastAnswer.answered:
+		res.Status, res.Observed, res.Reason = slo.Fail, lastAnswer.observed, lastAnswer.reason
+	default:
+		res.Status, res.Observed = slo.Inconclusive, "no answer"
+		res.Reason = fmt.Sprintf("could not measure: no answer in %d attempt(s): %s", res.Attempts, last.reason)
+		if ctx.Err() != nil {
+			res.Reason = "could not measure: interrupted before an answer"
+		}
+	}
+	return res
+}
+
+func (h *HTTPChecker) once(ctx context.Context, c plan.Check, method, url string) attempt {
+	ctx, cancel := context.WithTimeout(ctx, c.Timeout.Or(plan.DefaultCheckTimeout))
+	defer cancel()
+	var body io.Reader
+	if c.Request.Body != "" {
+		body = strings.NewReader(c.Request.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
+	if err != nil {
+		return attempt{status: slo.Inconclusive, reason: fmt.Sprintf("build request: %v", err)}
+	}
+	for k, v := range c.Request.Headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := h.Client.Do(req)
+	if err != nil {
+		return attempt{status: slo.Inconclusive, reason: transportReason(err)}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return attempt{status: slo.Inconclusive, reason: fmt.Sprintf("read response body: %v", transportReason(err))}
+	}
+	a := attempt{answered: true, observed: describeResponse(resp, b)}
+	if problems := evaluate(c.Expect, resp, b); len(problems) > 0 {
+		a.status, a.reason = slo.Fail, strings.Join(problems, "; ")
+	} else {
+		a.status = slo.Pass
+	}
+	return a
+}
+
+func checkURL(c plan.Check, eps Endpoints) (string, error) {
+	if c.URL != "" {
+		return c.URL, nil
+	}
+	if eps == nil {
+		return "", fmt.Errorf("no stack to resolve service %q", c.Service)
+	}
+	base, err := eps.BaseURL(c.Service, c.Port)
+	if err != nil {
+		return "", fmt.Errorf("resolve service %q: %w", c.Service, err)
+	}
+	p := c.Request.Path
+	if p != "" && !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	return strings.TrimRight(base, "/") + p, nil
+}
+
+// evaluate lists every expectation the response does not meet.
+func evaluate(e plan.HTTPExpect, resp *http.Response, body []byte) []string {
+	var problems []string
+	want := e.Status
+	if want == 0 {
+		want = http.StatusOK
+	}
+	if resp.StatusCode != want {
+		problems = append(problems, fmt.Sprintf("status %d, want %d", resp.StatusCode, want))
+	}
+	if e.BodyContains != "" && !strings.Contains(string(body), e.BodyContains) {
+		problems = append(problems, fmt.Sprintf("body does not contain %q", e.BodyContains))
+	}
+	if e.BodyRegexp != "" {
+		re, err := regexp.Compile(e.BodyRegexp)
+		switch {
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("body_regexp %q: %v", e.BodyRegexp, err))
+		case !re.Match(body):
+			problems = append(problems, fmt.Sprintf("body does not match /%s/", e.BodyRegexp))
+		}
+	}
+	for _, name := range sortedKeys(e.Headers) {
+		if got := resp.Header.Get(name); got != e.Headers[name] {
+			problems = append(problems, fmt.Sprintf("header %s is %q, want %q", name, got, e.Headers[name]))
+		}
+	}
+	if len(e.JSON) > 0 {
+		problems = append(problems, evaluateJSON(e.JSON, body)...)
+	}
+	return problems
+}
+
+// evaluateJSON checks JSONPath selectors ("$.status", "$.items[0].id")
+// against the body; each selected value, printed as JSON without quotes for
+// strings, must equal the expected text.
+func evaluateJSON(want map[string]string, body []byte) []string {
+	doc, err := oj.Parse(body)
+	if err != nil {
+		return []string{fmt.Sprintf("body is not JSON: %v", err)}
+	}
+	var problems []string
+	for _, sel := range sortedKeys(want) {
+		x, err := jp.ParseString(sel)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("json selector %q: %v", sel, err))
+			continue
+		}
+		got := x.Get(doc)
+		if len(got) == 0 {
+			problems = append(problems, fmt.Sprintf("json %s is missing, want %q", sel, want[sel]))
+			continue
+		}
+		if s := jsonText(got[0]); s != want[sel] {
+			problems = append(problems, fmt.Sprintf("json %s is %q, want %q", sel, s, want[sel]))
+		}
+	}
+	return problems
+}
+
+func jsonText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return oj.JSON(v, &oj.Options{Sort: true})
+}
+
+func describeExpect(e plan.HTTPExpect) string {
+	status := e.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	parts := []string{fmt.Sprintf("status %d", status)}
+	if e.BodyContains != "" {
+		parts = append(parts, fmt.Sprintf("body contains %q", e.BodyContains))
+	}
+	if e.BodyRegexp != "" {
+		parts = append(parts, fmt.Sprintf("body matches /%s/", e.BodyRegexp))
+	}
+	for _, k := range sortedKeys(e.JSON) {
+		parts = append(parts, fmt.Sprintf("%s = %q", k, e.JSON[k]))
+	}
+	for _, k := range sortedKeys(e.Headers) {
+		parts = append(parts, fmt.Sprintf("header %s = %q", k, e.Headers[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// describeResponse is the status and the start of the body, on one line.
+func describeResponse(resp *http.Response, body []byte) string {
+	s := strings.Join(strings.Fields(string(body)), " ")
+	if len(s) > 120 {
+		s = s[:117] + "..."
+	}
+	if s == "" {
+		return fmt.Sprintf("status %d, empty body", resp.StatusCode)
+	}
+	return fmt.Sprintf("status %d, body %s", resp.StatusCode, s)
+}
+
+// transportReason names a transport failure the way an operator thinks of it.
+func transportReason(err error) string {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out waiting for an answer"
+	case errors.Is(err, context.Canceled):
+		return "interrupted"
+	}
+	return err.Error()
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,162 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/slo"
+)
+
+type staticEndpoints map[string]string
+
+func (s staticEndpoints) BaseURL(service string, port int) (string, error) {
+	u, ok := s[service]
+	if !ok {
+		return "", fmt.Errorf("no service %q", service)
+	}
+	return u, nil
+}
+
+func dur(d time.Duration) plan.Duration { return plan.Duration{Duration: d, Set: true} }
+
+func TestHTTPCheckExpectations(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/healthz":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"status":"ok","version":"1.0.0","items":[{"id":7}]}`)
+		case "/echo":
+			w.Header().Set("X-Method", r.Method)
+			fmt.Fprintf(w, "auth=%s", r.Header.Get("Authorization"))
+		default:
+			http.Error(w, "boom", http.StatusInternalServerError)
+		}
+	}))
+	defer srv.Close()
+	eps := staticEndpoints{"web": srv.URL}
+
+	tests := []struct {
+		name       string
+		check      plan.Check
+		want       slo.Status
+		reasonHas  string
+		observeHas string
+	}{
+		{"status and json match", plan.Check{Service: "web", Request: plan.HTTPRequest{Path: "/healthz"},
+			Expect: plan.HTTPExpect{Status: 200, JSON: map[string]string{"$.status": "ok", "$.items[0].id": "7"}}}, slo.Pass, "as expected", `"status":"ok"`},
+		{"wrong status fails with both numbers", plan.Check{Service: "web", Request: plan.HTTPRequest{Path: "/missing"}},
+			slo.Fail, "status 500, want 200", "status 500"},
+		{"json value differs", plan.Check{Service: "web", Request: plan.HTTPRequest{Path: "/healthz"},
+			Expect: plan.HTTPExpect{JSON: map[string]string{"$.version": "1.1.0"}}}, slo.Fail, `json $.version is "1.0.0", want "1.1.0"`, ""},
+		{"json field missing", plan.Check{Service: "web", Request: plan.HTTPRequest{Path: "/healthz"},
+			Expect: plan.HTTPExpect{JSON: map[string]string{"$.nope": "x"}}}, slo.Fail, "json $.nope is missing", ""},
+		{"body is not json", plan.Check{Service: "web", Request: plan.HTTPRequest{Path: "/echo"},
+			Expect: plan.HTTPExpect{JSON: map[string]string{"$.a": "x"}}}, slo.Fail, "body is not JSON", ""},
+		{"body substring and regexp", plan.Check{Service: "web", Request: plan.HTTPRequest{Path: "/healthz"},
+			Expect: plan.HTTPExpect{BodyContains: `"ok"`, BodyRegexp: `version":"1\.\d+\.\d+"`}}, slo.Pass, "", ""},
+		{"regexp mismatch", plan.Check{Service: "web", Request: plan.HTTPRequest{Path: "/healthz"},
+			Expect: plan.HTTPExpect{BodyRegexp: `^nope`}}, slo.Fail, "body does not match /^nope/", ""},
+		{"method, headers sent and header expected", plan.Check{Service: "web",
+			Request: plan.HTTPRequest{Method: "POST", Path: "/echo", Headers: map[string]string{"Authorization": "Bearer t"}, Body: "x"},
+			Expect:  plan.HTTPExpect{BodyContains: "auth=Bearer t", Headers: map[string]string{"X-Method": "POST"}}}, slo.Pass, "", ""},
+		{"header differs", plan.Check{Service: "web", Request: plan.HTTPRequest{Path: "/echo"},
+			Expect: plan.HTTPExpect{Headers: map[string]string{"X-Method": "PUT"}}}, slo.Fail, `header X-Method is "GET", want "PUT"`, ""},
+		{"absolute url", plan.Check{URL: srv.URL + "/healthz"}, slo.Pass, "", ""},
+		{"unknown service is inconclusive", plan.Check{Service: "db"}, slo.Inconclusive, `resolve service "db"`, ""},
+	}
+	h := NewHTTPChecker()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.check.Name = "c"
+			r := h.Run(context.Background(), tt.check, "check", eps)
+			if r.Status != tt.want {
+				t.Fatalf("status = %v, want %v (reason %q, observed %q)", r.Status, tt.want, r.Reason, r.Observed)
+			}
+			if !strings.Contains(r.Reason, tt.reasonHas) {
+				t.Errorf("reason %q does not contain %q", r.Reason, tt.reasonHas)
+			}
+			if !strings.Contains(r.Observed, tt.observeHas) {
+				t.Errorf("observed %q does not contain %q", r.Observed, tt.observeHas)
+			}
+			if r.Expected == "" || r.Attempts != 1 && r.Status != slo.Inconclusive {
+				t.Errorf("expected %q, attempts %d", r.Expected, r.Attempts)
+			}
+		})
+	}
+}
+
+func TestHTTPCheckRetriesUntilReady(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) < 3 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprint(w, "ok")
+	}))
+	defer srv.Close()
+	c := plan.Check{Name: "ready", URL: srv.URL, Retries: 5, RetryInterval: dur(time.Millisecond)}
+	r := NewHTTPChecker().Run(context.Background(), c, "check", nil)
+	if r.Status != slo.Pass || r.Attempts != 3 {
+		t.Fatalf("status %v after %d attempts (%s), want pass after 3", r.Status, r.Attempts, r.Reason)
+	}
+
+	n.Store(-100) // never ready within the retries
+	c.Retries = 2
+	r = NewHTTPChecker().Run(context.Background(), c, "check", nil)
+	if r.Status != slo.Fail || r.Attempts != 3 || !strings.Contains(r.Reason, "status 503, want 200") {
+		t.Fatalf("got %v after %d attempts (%s), want fail after 3 with the status", r.Status, r.Attempts, r.Reason)
+	}
+}
+
+func TestHTTPCheckCannotMeasureIsInconclusive(t *testing.T) {
+	// A port nothing listens on: take one, then close it.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "http://" + l.Addr().String()
+	l.Close()
+
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(2 * time.Second):
+		}
+	}))
+	defer slow.Close()
+
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+
+	tests := []struct {
+		name      string
+		ctx       context.Context
+		check     plan.Check
+		reasonHas string
+	}{
+		{"target down", context.Background(), plan.Check{URL: down, Retries: 1, RetryInterval: dur(time.Millisecond)}, "connection refused"},
+		{"no answer before timeout", context.Background(), plan.Check{URL: slow.URL, Timeout: dur(50 * time.Millisecond)}, "timed out"},
+		{"interrupted", cancelled, plan.Check{URL: slow.URL}, "interrupted"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.check.Name = "c"
+			r := NewHTTPChecker().Run(tt.ctx, tt.check, "check", nil)
+			if r.Status != slo.Inconclusive {
+				t.Fatalf("status = %v, want inconclusive (%s)", r.Status, r.Reason)
+			}
+			if !strings.Contains(r.Reason, tt.reasonHas) || !strings.HasPrefix(r.Reason, "could not measure") {
+				t.Errorf("reason %q, want could not measure ... %q", r.Reason, tt.reasonHas)
+			}
+		})
+	}
+}

@@ -1,0 +1,44 @@
+// Package check runs the checks a plan lists and says, for each, what was
+// expected, what came back and whether that is a pass, a fail or
+// inconclusive.
+package check
+
+import (
+	"time"
+
+	"github.com/postflight/postflight/slo"
+)
+
+// Result is the outcome of one check.
+type Result struct {
+	Name  string `json:"name"`
+	Kind  string `json:"kind"`
+	Phase string `json:"phase"`
+	// Target is what the check talked to, e.g. "GET http://127.0.0.1:49153/healthz".
+	Target   string     `json:"target,omitempty"`
+	Status   slo.Status `json:"status"`
+	Expected string     `json:"expected"`
+	Observed string     `json:"observed"`
+	// Reason says why the status is what it is, in one line.
+	Reason   string        `json:"reason"`
+	Attempts int           `json:"attempts"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// Outcome is what a verdict needs of the result.
+func (r Result) Outcome() slo.Outcome { return slo.Outcome{Name: r.Name, Status: r.Status} }
+
+// Outcomes maps results to verdict inputs.
+func Outcomes(rs []Result) []slo.Outcome {
+	out := make([]slo.Outcome, len(rs))
+	for i, r := range rs {
+		out[i] = r.Outcome()
+	}
+	return out
+}
+
+// Endpoints resolves a service of the stack under test, and one of its
+// container ports, to a base URL such as http://127.0.0.1:49153.
+type Endpoints interface {
+	BaseURL(service string, port int) (string, error)
+}

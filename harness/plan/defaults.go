@@ -1,0 +1,36 @@
+package plan
+
+import (
+	"net/http"
+	"time"
+)
+
+// applyDefaults fills in what a valid plan leaves unset. Defaulted
+// durations are marked Set, so that every duration of a loaded plan is
+// usable as it is.
+func (p *Plan) applyDefaults() {
+	if r := p.Stack.Replica; r != nil {
+		setDefault(&r.ReadyTimeout, DefaultReadyTimeout)
+	}
+	for i := range p.Checks {
+		c := &p.Checks[i]
+		if c.Request.Method == "" {
+			c.Request.Method = http.MethodGet
+		}
+		if c.Expect.Status == 0 {
+			c.Expect.Status = http.StatusOK
+		}
+		setDefault(&c.Timeout, DefaultCheckTimeout)
+		setDefault(&c.RetryInterval, DefaultRetryInterval)
+	}
+	if p.Policy.Inconclusive == "" {
+		p.Policy.Inconclusive = InconclusiveHold
+	}
+	setDefault(&p.Rollback.Timeout, DefaultRollbackLimit)
+}
+
+func setDefault(d *Duration, def time.Duration) {
+	if !d.Set {
+		*d = Duration{Duration: def, Set: true}
+	}
+}

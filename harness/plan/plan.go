@@ -1,0 +1,173 @@
+// Package plan reads and validates postflight plan files (postflight.yaml).
+//
+// A plan is data, reviewed like code: decoding is strict. An unknown key, a
+// wrong type, a bad duration, a missing required field or a reference to a
+// service that does not exist is an error naming the file, line and column.
+// Every problem in a file is reported at once.
+package plan
+
+import (
+	"path/filepath"
+	"time"
+)
+
+// Version is the plan format version this package reads.
+const Version = 1
+
+// Defaults used when a plan leaves a value unset.
+const (
+	DefaultCheckTimeout  = 5 * time.Second
+	DefaultRetryInterval = 500 * time.Millisecond
+	DefaultReadyTimeout  = 60 * time.Second
+	DefaultRollbackLimit = 5 * time.Minute
+)
+
+// Plan is a decoded, validated postflight.yaml.
+type Plan struct {
+	// Path is the file the plan was read from; relative paths inside the
+	// plan (the compose file, the report directory) are relative to its
+	// directory.
+	Path string `yaml:"-"`
+
+	Version  int      `yaml:"version"`
+	Name     string   `yaml:"name"`
+	Images   Images   `yaml:"images"`
+	Stack    Stack    `yaml:"stack"`
+	Checks   []Check  `yaml:"checks"`
+	Policy   Policy   `yaml:"policy"`
+	Rollback Rollback `yaml:"rollback"`
+	Report   Report   `yaml:"report"`
+}
+
+// Images names the version under test and the one to go back to. The
+// command line's --new and --old override them.
+type Images struct {
+	New string `yaml:"new"`
+	Old string `yaml:"old"`
+}
+
+// Stack is the system under test: exactly one of Replica or Existing.
+type Stack struct {
+	Replica  *Replica  `yaml:"replica"`
+	Existing *Existing `yaml:"existing"`
+}
+
+// Replica is a stack started from a compose file, with the new image swapped
+// in for the services under test, on a network of its own, and removed at
+// the end of the run.
+type Replica struct {
+	// Compose is the compose file, relative to the plan's directory.
+	Compose string `yaml:"compose"`
+	// UnderTest lists the compose services whose image is replaced by the
+	// new image (and by the old one when a replica is rolled back).
+	UnderTest []string `yaml:"under_test"`
+	// ReadyTimeout bounds how long every service may take to become ready.
+	ReadyTimeout Duration `yaml:"ready_timeout"`
+	// Ready optionally names, per service, an HTTP path that answers 2xx
+	// once the service is ready. A service with a compose healthcheck waits
+	// for it; one with neither waits for its ports to be mapped.
+	Ready map[string]ReadyProbe `yaml:"ready"`
+}
+
+// ReadyProbe is an HTTP readiness probe.
+type ReadyProbe struct {
+	Path string `yaml:"path"`
+	Port int    `yaml:"port"`
+}
+
+// Existing is a stack that is already running: base URLs per service.
+type Existing struct {
+	Services map[string]ExistingService `yaml:"services"`
+}
+
+// ExistingService is one service of an existing stack.
+type ExistingService struct {
+	URL string `yaml:"url"`
+}
+
+// Check is one thing to verify. Kind selects which fields apply.
+type Check struct {
+	Name string `yaml:"name"`
+	// Kind is the check kind; "http" is the only kind so far.
+	Kind string `yaml:"kind"`
+	// Service names the stack service the request goes to; Port picks one
+	// of its ports when it has several. URL, instead, is an absolute URL.
+	Service string      `yaml:"service"`
+	Port    int         `yaml:"port"`
+	URL     string      `yaml:"url"`
+	Request HTTPRequest `yaml:"request"`
+	Expect  HTTPExpect  `yaml:"expect"`
+	// Timeout bounds one attempt.
+	Timeout Duration `yaml:"timeout"`
+	// Retries is how many more attempts are made after a failed one,
+	// RetryInterval apart; a check passes on its first passing attempt.
+	Retries       int      `yaml:"retries"`
+	RetryInterval Duration `yaml:"retry_interval"`
+}
+
+// HTTPRequest is the request an http check sends.
+type HTTPRequest struct {
+	Method  string            `yaml:"method"`
+	Path    string            `yaml:"path"`
+	Headers map[string]string `yaml:"headers"`
+	Body    string            `yaml:"body"`
+}
+
+// HTTPExpect is what an http check expects back. Unset fields are not checked;
+// Status defaults to 200.
+type HTTPExpect struct {
+	Status       int               `yaml:"status"`
+	BodyContains string            `yaml:"body_contains"`
+	BodyRegexp   string            `yaml:"body_regexp"`
+	JSON         map[string]string `yaml:"json"`
+	Headers      map[string]string `yaml:"headers"`
+}
+
+// Policy decides what the run does with its verdict.
+type Policy struct {
+	// Inconclusive is what an inconclusive verdict does: "hold" (no
+	// rollback, exit code for inconclusive) or "rollback". It never passes.
+	Inconclusive string `yaml:"inconclusive"`
+}
+
+// Policy values.
+const (
+	InconclusiveHold     = "hold"
+	InconclusiveRollback = "rollback"
+)
+
+// Rollback says how to put the old version back, and what to verify after.
+type Rollback struct {
+	// Driver is "command" (more drivers come later); empty means no
+	// rollback is configured.
+	Driver  string   `yaml:"driver"`
+	Command []string `yaml:"command"`
+	Timeout Duration `yaml:"timeout"`
+	// Verify names checks (from Checks) to run again after the rollback.
+	Verify []string `yaml:"verify"`
+}
+
+// Report says where reports go.
+type Report struct {
+	// Dir is the report directory, relative to the plan's directory. The
+	// command line's --report-dir overrides it.
+	Dir string `yaml:"dir"`
+}
+
+// Duration is a time.Duration written in a plan as "250ms", "5s", "1m30s".
+type Duration struct {
+	time.Duration
+	// Set tells an explicit zero from an unset value.
+	Set bool
+}
+
+// Or returns d, or def when d was not set.
+func (d Duration) Or(def time.Duration) time.Duration {
+	if !d.Set {
+		return def
+	}
+	return d.Duration
+}
+
+// Dir is the directory relative paths in the plan are resolved against.
+func (p *Plan) Dir() string { return filepath.Dir(p.Path) }

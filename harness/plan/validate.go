@@ -1,0 +1,414 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Check kinds, rollback drivers and HTTP methods a plan may name.
+var (
+	checkKinds      = []string{"http"}
+	rollbackDrivers = []string{"command"}
+	httpMethods     = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+)
+
+// validator checks what the decoder cannot: required fields, allowed values
+// and references between parts of the plan and to the compose file. It
+// reports at the positions the decoder recorded.
+type validator struct {
+	*decoder
+	ctx  context.Context
+	plan *Plan
+	// dir is the plan's directory, for relative paths inside it.
+	dir string
+	// services is the stack's services and their ports (for an existing
+	// stack: no ports); nil when they could not be read.
+	services map[string][]int
+	// servicesFrom says where services come from, for messages.
+	servicesFrom string
+}
+
+func (v *validator) validate() {
+	p := v.plan
+	if v.required("", "version") && !v.bad["version"] && p.Version != Version {
+		v.fail("version", "unsupported version %d; this postflight reads version %d", p.Version, Version)
+	}
+	if v.required("", "stack") {
+		v.stack()
+	}
+	v.checks()
+	v.policy()
+	v.rollback()
+}
+
+// fail records a problem with the value at path. A value that is not in
+// the file (a default, a missing field) is reported where its closest
+// enclosing value is.
+func (v *validator) fail(path, format string, args ...any) {
+	v.errorAt(v.where(path), path, format, args...)
+}
+
+// failKey records a problem with the key of the map entry at path.
+func (v *validator) failKey(path, format string, args ...any) {
+	p, ok := v.keys[path]
+	if !ok {
+		p = v.where(path)
+	}
+	v.errorAt(p, path, format, args...)
+}
+
+func (v *validator) where(path string) position {
+	for {
+		if p, ok := v.values[path]; ok || path == "" {
+			return p
+		}
+		path = parent(path)
+	}
+}
+
+// has reports whether the file gives a usable value at path.
+func (v *validator) has(path string) bool {
+	_, ok := v.values[path]
+	return ok && !v.bad[path]
+}
+
+// required reports whether field of the struct at path is in the file, and
+// records a problem when it is not. It says nothing when the struct itself
+// could not be decoded, or the field's value could not: those have errors.
+func (v *validator) required(path, field string) bool {
+	fp := joinField(path, field)
+	if _, ok := v.values[fp]; ok {
+		return !v.bad[fp]
+	}
+	if !v.bad[path] {
+		v.fail(path, "missing required field %q", field)
+	}
+	return false
+}
+
+// nonEmpty is required for strings: present and not "".
+func (v *validator) nonEmpty(path, field, value string) bool {
+	if !v.required(path, field) {
+		return false
+	}
+	if value == "" {
+		v.fail(joinField(path, field), "expected a non-empty value")
+		return false
+	}
+	return true
+}
+
+// positive checks an optional duration that, when set, must not be zero.
+func (v *validator) positive(path string, d Duration) {
+	if d.Set && d.Duration == 0 {
+		v.fail(path, "expected a duration greater than zero, got 0s")
+	}
+}
+
+func (v *validator) stack() {
+	s := v.plan.Stack
+	switch {
+	case s.Replica != nil && s.Existing != nil:
+		v.failKey("stack.existing", `set either "replica" or "existing", not both`)
+	case s.Replica != nil:
+		v.replica(s.Replica)
+	case s.Existing != nil:
+		v.existing(s.Existing)
+	case !v.bad["stack"]:
+		v.fail("stack", `missing required field: set either "replica" or "existing"`)
+	}
+}
+
+func (v *validator) replica(r *Replica) {
+	const path = "stack.replica"
+	v.positive(path+".ready_timeout", r.ReadyTimeout)
+	if v.nonEmpty(path, "compose", r.Compose) {
+		v.compose(path+".compose", r.Compose)
+	}
+	if v.required(path, "under_test") && len(r.UnderTest) == 0 {
+		v.fail(path+".under_test", "expected at least one service")
+	}
+	seen := map[string]bool{}
+	for i, name := range r.UnderTest {
+		ep := fmt.Sprintf("%s.under_test[%d]", path, i)
+		if seen[name] {
+			v.fail(ep, "service %q is listed twice", name)
+		}
+		seen[name] = true
+		v.service(ep, name)
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.Ready)) {
+		probe := r.Ready[name]
+		kp := joinKey(path+".ready", name)
+		if v.services != nil {
+			if _, ok := v.services[name]; !ok {
+				v.failKey(kp, "%s", v.undefined(name))
+				continue
+			}
+		}
+		if v.nonEmpty(kp, "path", probe.Path) && !strings.HasPrefix(probe.Path, "/") {
+			v.fail(kp+".path", `expected a path starting with "/", got %q`, probe.Path)
+		}
+		v.port(kp, name, probe.Port)
+	}
+}
+
+// compose reads the compose file named at path.
+func (v *validator) compose(path, name string) {
+	file := name
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(v.dir, file)
+	}
+	services, err := ComposeServices(v.ctx, file)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && file != name:
+		v.fail(path, "compose file %q does not exist (looked for %s)", name, file)
+	case errors.Is(err, fs.ErrNotExist):
+		v.fail(path, "compose file %q does not exist", name)
+	case err != nil:
+		v.fail(path, "compose file %q does not parse: %v", name, err)
+		v.errs[len(v.errs)-1].Err = err
+	default:
+		v.services = services
+		v.servicesFrom = fmt.Sprintf("compose file %q", name)
+	}
+}
+
+func (v *validator) existing(e *Existing) {
+	const path = "stack.existing"
+	if v.required(path, "services") && len(e.Services) == 0 && !v.bad[path+".services"] {
+		v.fail(path+".services", "expected at least one service")
+	}
+	if v.bad[path+".services"] {
+		return
+	}
+	v.services = map[string][]int{}
+	v.servicesFrom = "stack.existing.services"
+	for _, name := range slices.Sorted(maps.Keys(e.Services)) {
+		v.services[name] = nil
+		sp := joinKey(path+".services", name)
+		if v.nonEmpty(sp, "url", e.Services[name].URL) {
+			v.absoluteURL(sp+".url", e.Services[name].URL)
+		}
+	}
+}
+
+// service checks that the service named at path is one of the stack's.
+func (v *validator) service(path, name string) bool {
+	if v.services == nil {
+		return false // unknown: the stack already has an error
+	}
+	if _, ok := v.services[name]; !ok {
+		v.fail(path, "%s", v.undefined(name))
+		return false
+	}
+	return true
+}
+
+func (v *validator) undefined(name string) string {
+	names := slices.Sorted(maps.Keys(v.services))
+	if len(names) == 0 {
+		return fmt.Sprintf("undefined service %q; %s has no services", name, v.servicesFrom)
+	}
+	return fmt.Sprintf("undefined service %q; %s has %s%s", name, v.servicesFrom, quoteList(names), didYouMean(name, names))
+}
+
+// port checks the port a check or probe at path uses on a replica's
+// service: it must be one the compose file gives the service, and may be
+// left out only when the service has exactly one.
+func (v *validator) port(path, service string, port int) {
+	ports, ok := v.services[service]
+	if !ok || v.plan.Stack.Replica == nil {
+		return
+	}
+	pp := path + ".port"
+	if v.has(pp) {
+		if !slices.Contains(ports, port) {
+			v.fail(pp, "service %s has no port %d; %s", service, port, portList(ports))
+		}
+		return
+	}
+	if v.bad[pp] {
+		return
+	}
+	switch len(ports) {
+	case 0:
+		v.fail(path, "service %s has no ports in %s: add ports or expose to it", service, v.servicesFrom)
+	case 1:
+	default:
+		v.fail(path, "service %s has ports %s: set port", service, joinPorts(ports))
+	}
+}
+
+func portList(ports []int) string {
+	if len(ports) == 0 {
+		return "it has no ports"
+	}
+	return "its ports are " + joinPorts(ports)
+}
+
+func joinPorts(ports []int) string {
+	s := make([]string, len(ports))
+	for i, p := range ports {
+		s[i] = strconv.Itoa(p)
+	}
+	return strings.Join(s, ", ")
+}
+
+func (v *validator) absoluteURL(path, raw string) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.fail(path, "expected an absolute http or https URL, got %q", raw)
+	}
+}
+
+func (v *validator) checks() {
+	p := v.plan
+	if !v.required("", "checks") {
+		return
+	}
+	if len(p.Checks) == 0 && !v.bad["checks"] {
+		v.fail("checks", "expected at least one check")
+	}
+	names := map[string]string{} // name -> path of its first use
+	for i := range p.Checks {
+		c := &p.Checks[i]
+		path := fmt.Sprintf("checks[%d]", i)
+		if v.bad[path] {
+			continue
+		}
+		if v.nonEmpty(path, "name", c.Name) {
+			if first, ok := names[c.Name]; ok {
+				v.fail(path+".name", "duplicate check name %q (first at line %d)", c.Name, v.where(first).line)
+			} else {
+				names[c.Name] = path + ".name"
+			}
+		}
+		if v.nonEmpty(path, "kind", c.Kind) && !slices.Contains(checkKinds, c.Kind) {
+			v.fail(path+".kind", "unknown check kind %q; known kinds are %s%s", c.Kind, quoteList(checkKinds), didYouMean(c.Kind, checkKinds))
+		}
+		v.target(path, c)
+		v.request(path+".request", c.Request)
+		v.expect(path+".expect", c.Expect)
+		v.positive(path+".timeout", c.Timeout)
+		if c.Retries < 0 {
+			v.fail(path+".retries", "expected a number of retries that is not negative, got %d", c.Retries)
+		}
+	}
+}
+
+// target checks where a check's request goes: a service or a URL.
+func (v *validator) target(path string, c *Check) {
+	hasService, hasURL := v.has(path+".service"), v.has(path+".url")
+	pp := path + ".port"
+	if v.has(pp) {
+		switch {
+		case c.Port < 1 || c.Port > 65535:
+			v.fail(pp, "expected a port between 1 and 65535, got %d", c.Port)
+			v.bad[pp] = true
+		case hasURL:
+			v.fail(pp, `port applies to "service", not "url": put the port in the URL`)
+		case v.plan.Stack.Existing != nil && v.plan.Stack.Replica == nil:
+			v.fail(pp, "port applies to a replica's services; an existing service's URL has its port")
+		}
+	}
+	switch {
+	case hasService && hasURL:
+		v.fail(path+".url", `set either "service" or "url", not both`)
+	case !hasService && !hasURL:
+		if !v.bad[path+".service"] && !v.bad[path+".url"] {
+			v.fail(path, `missing required field: set either "service" or "url"`)
+		}
+	case hasURL:
+		v.absoluteURL(path+".url", c.URL)
+	case hasService:
+		if c.Service == "" {
+			v.fail(path+".service", "expected a non-empty value")
+		} else if v.service(path+".service", c.Service) {
+			v.port(path, c.Service, c.Port)
+		}
+	}
+}
+
+func (v *validator) request(path string, r HTTPRequest) {
+	if v.has(path+".method") && !slices.Contains(httpMethods, r.Method) {
+		v.fail(path+".method", "unknown HTTP method %q; expected one of %s%s", r.Method, strings.Join(httpMethods, ", "), didYouMean(r.Method, httpMethods))
+	}
+	if v.has(path+".path") && !strings.HasPrefix(r.Path, "/") {
+		v.fail(path+".path", `expected a path starting with "/", got %q`, r.Path)
+	}
+}
+
+func (v *validator) expect(path string, e HTTPExpect) {
+	if v.has(path+".status") && (e.Status < 100 || e.Status > 599) {
+		v.fail(path+".status", "expected an integer between 100 and 599, got %d", e.Status)
+	}
+	if v.has(path + ".body_regexp") {
+		if _, err := regexp.Compile(e.BodyRegexp); err != nil {
+			v.fail(path+".body_regexp", "invalid regular expression: %v", err)
+		}
+	}
+}
+
+func (v *validator) policy() {
+	in := v.plan.Policy.Inconclusive
+	const path = "policy.inconclusive"
+	if !v.has(path) {
+		return
+	}
+	switch in {
+	case InconclusiveHold:
+	case InconclusiveRollback:
+		if v.plan.Rollback.Driver == "" && !v.bad["rollback.driver"] {
+			v.fail(path, `"rollback" needs a rollback: set rollback.driver`)
+		}
+	default:
+		v.fail(path, "expected %q or %q, got %q", InconclusiveHold, InconclusiveRollback, in)
+	}
+}
+
+func (v *validator) rollback() {
+	r := v.plan.Rollback
+	const path = "rollback"
+	if !v.has(path) {
+		return
+	}
+	if r.Driver == "" {
+		// No rollback configured: nothing else may be.
+		if v.has(path+".command") || v.has(path+".timeout") || v.has(path+".verify") {
+			v.nonEmpty(path, "driver", r.Driver)
+		}
+		return
+	}
+	switch r.Driver {
+	case "command":
+		if v.required(path, "command") && len(r.Command) == 0 {
+			v.fail(path+".command", "expected a command to run, got an empty list")
+		} else if len(r.Command) > 0 && r.Command[0] == "" {
+			v.fail(path+".command[0]", "expected a program name, got an empty string")
+		}
+	default:
+		v.fail(path+".driver", "unknown rollback driver %q; known drivers are %s%s", r.Driver, quoteList(rollbackDrivers), didYouMean(r.Driver, rollbackDrivers))
+	}
+	v.positive(path+".timeout", r.Timeout)
+	var checks []string
+	for _, c := range v.plan.Checks {
+		if c.Name != "" {
+			checks = append(checks, c.Name)
+		}
+	}
+	for i, name := range r.Verify {
+		if !slices.Contains(checks, name) {
+			v.fail(fmt.Sprintf("%s.verify[%d]", path, i), "no check is named %q%s", name, didYouMean(name, checks))
+		}
+	}
+}

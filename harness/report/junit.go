@@ -1,0 +1,108 @@
+package report
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/slo"
+)
+
+// JUnit XML, in the shape CI systems (GitLab, Jenkins, GitHub actions
+// reporters) read: one testsuite per phase, one testcase per check. A failed
+// check is a <failure>; an inconclusive one is an <error>, since it is not
+// the new version's fault but must not read as a pass.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Time     float64      `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name      string          `xml:"name,attr"`
+	Tests     int             `xml:"tests,attr"`
+	Failures  int             `xml:"failures,attr"`
+	Errors    int             `xml:"errors,attr"`
+	Time      float64         `xml:"time,attr"`
+	Timestamp string          `xml:"timestamp,attr,omitempty"`
+	Props     []junitProperty `xml:"properties>property,omitempty"`
+	Cases     []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      float64       `xml:"time,attr"`
+	Failure   *junitProblem `xml:"failure,omitempty"`
+	Error     *junitProblem `xml:"error,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Body    string `xml:",chardata"`
+}
+
+// WriteJUnit writes the check phase and, after a rollback, the verify phase
+// as JUnit XML.
+func WriteJUnit(w io.Writer, r *Report) error {
+	doc := junitSuites{Name: "postflight " + r.Name, Time: r.Duration.Seconds()}
+	props := []junitProperty{
+		{"run_id", r.RunID}, {"plan", r.Plan}, {"new_image", r.NewImage}, {"old_image", r.OldImage},
+		{"verdict", r.Verdict.Status.String()}, {"outcome", string(r.Outcome)},
+	}
+	doc.Suites = append(doc.Suites, suiteOf("postflight.check", r.Checks, r.Started, props))
+	if rb := r.Rollback; rb != nil && len(rb.Verify) > 0 {
+		doc.Suites = append(doc.Suites, suiteOf("postflight.verify", rb.Verify, time.Time{}, nil))
+	}
+	for _, s := range doc.Suites {
+		doc.Tests += s.Tests
+		doc.Failures += s.Failures
+		doc.Errors += s.Errors
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("encode junit: %w", err)
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func suiteOf(name string, rs []check.Result, started time.Time, props []junitProperty) junitSuite {
+	s := junitSuite{Name: name, Tests: len(rs), Props: props}
+	if !started.IsZero() {
+		s.Timestamp = started.UTC().Format(time.RFC3339)
+	}
+	for _, c := range rs {
+		tc := junitCase{Name: c.Name, Classname: name + "." + c.Kind, Time: c.Duration.Seconds(),
+			SystemOut: fmt.Sprintf("target: %s\nexpected: %s\nobserved: %s\nattempts: %d\n", c.Target, c.Expected, c.Observed, c.Attempts)}
+		body := fmt.Sprintf("expected: %s\nobserved: %s\nreason: %s", c.Expected, c.Observed, c.Reason)
+		switch c.Status {
+		case slo.Fail:
+			s.Failures++
+			tc.Failure = &junitProblem{Message: c.Reason, Type: "fail", Body: body}
+		case slo.Inconclusive:
+			s.Errors++
+			tc.Error = &junitProblem{Message: c.Reason, Type: "inconclusive", Body: body}
+		}
+		s.Time += c.Duration.Seconds()
+		s.Cases = append(s.Cases, tc)
+	}
+	return s
+}

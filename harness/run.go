@@ -1,0 +1,401 @@
+// Package harness runs postflight: it brings up (or targets) the stack under
+// test, runs the plan's checks, decides a verdict, rolls back when the new
+// version falls short, verifies the old one, and writes the reports.
+package harness
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/report"
+	"github.com/postflight/postflight/harness/rollback"
+	"github.com/postflight/postflight/harness/stack"
+	"github.com/postflight/postflight/slo"
+	"github.com/postflight/postflight/suites"
+)
+
+// Options are the run's settings beyond the plan; zero values are fine.
+type Options struct {
+	// NewImage and OldImage override the plan's images.
+	NewImage string
+	OldImage string
+	// ReportDir overrides the plan's report directory; reports are written
+	// only when one of them is set.
+	ReportDir string
+	// DryRun decides and reports, but does not roll back.
+	DryRun bool
+	// RunID names the run's resources; a random one by default.
+	RunID string
+	// Console receives the summary; Progress the progress lines. Nil
+	// discards them.
+	Console  io.Writer
+	Progress io.Writer
+	// Phases runs the check phases; its zero value runs them in a child
+	// process of this executable (see suites.RunPhaseIfRequested).
+	Phases suites.Runner
+}
+
+// Run runs a plan from start to end and returns the report of what
+// happened. The error is for problems of the invocation alone (a plan and
+// flags that cannot run together); everything that happens once the run has
+// started, including interruption through ctx, is in the report.
+func Run(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error) {
+	r := newRun(p, opts)
+	if err := r.resolve(); err != nil {
+		return nil, err
+	}
+	r.logf("run %s of %s", r.rep.RunID, p.Path)
+
+	// 1. Bring the stack up; it comes down whatever happens next.
+	st := r.stack()
+	r.rep.Stack = st.String()
+	defer r.down(ctx, st)
+	if ok := r.up(ctx, st); ok {
+		// 2. Run the checks against it.
+		r.rep.Checks = r.phase(ctx, suites.PhaseCheck, p.Checks, st)
+	}
+	// 3. Decide.
+	r.rep.Verdict = slo.Decide(check.Outcomes(r.rep.Checks))
+	r.logf("verdict: %s: %s", r.rep.Verdict.Status, r.rep.Verdict.Reason)
+	// 4. Roll back and verify, when the verdict calls for it.
+	policy := slo.RollbackPolicy{OnInconclusive: p.Policy.Inconclusive == plan.InconclusiveRollback}
+	if policy.ShouldRollBack(r.rep.Verdict) && ctx.Err() == nil {
+		r.rollBack(ctx, st)
+	}
+	// 5. Stack down, then the outcome and the reports.
+	r.down(ctx, st)
+	r.conclude(ctx)
+	r.writeReports()
+	return r.rep, nil
+}
+
+// run is the state of one Run.
+type run struct {
+	plan  *plan.Plan
+	opts  Options
+	rep   *report.Report
+	start time.Time
+	down1 bool
+}
+
+func newRun(p *plan.Plan, opts Options) *run {
+	if opts.RunID == "" {
+		opts.RunID = newRunID()
+	}
+	if opts.Console == nil {
+		opts.Console = io.Discard
+	}
+	if opts.Progress == nil {
+		opts.Progress = io.Discard
+	}
+	now := time.Now()
+	return &run{plan: p, opts: opts, start: now, rep: &report.Report{
+		RunID: opts.RunID, Plan: p.Path, Name: p.Name, Started: now, DryRun: opts.DryRun,
+	}}
+}
+
+// resolve settles the images: flags win over the plan.
+func (r *run) resolve() error {
+	r.rep.NewImage = firstNonEmpty(r.opts.NewImage, r.plan.Images.New)
+	r.rep.OldImage = firstNonEmpty(r.opts.OldImage, r.plan.Images.Old)
+	if r.plan.Name == "" {
+		r.rep.Name = filepath.Base(r.plan.Path)
+	}
+	if r.plan.Stack.Replica != nil && r.rep.NewImage == "" {
+		return fmt.Errorf("%s: no image under test: give --new or images.new in the plan", r.plan.Path)
+	}
+	return nil
+}
+
+func (r *run) stack() stack.Stack {
+	p := r.plan
+	if rep := p.Stack.Replica; rep != nil {
+		ready := map[string]stack.ReadyProbe{}
+		for svc, probe := range rep.Ready {
+			ready[svc] = stack.ReadyProbe{Path: probe.Path, Port: probe.Port}
+		}
+		return stack.NewReplica(stack.ReplicaConfig{
+			RunID: r.rep.RunID, PlanPath: p.Path,
+			Compose:      filepath.Join(p.Dir(), rep.Compose),
+			UnderTest:    rep.UnderTest,
+			Image:        r.rep.NewImage,
+			ReadyTimeout: rep.ReadyTimeout.Or(plan.DefaultReadyTimeout),
+			ReadyPaths:   ready,
+			Logf:         r.prefixed("stack"),
+		})
+	}
+	urls := map[string]string{}
+	for svc, s := range p.Stack.Existing.Services {
+		urls[svc] = s.URL
+	}
+	return stack.NewExisting(urls)
+}
+
+// up starts the stack. When it cannot, the failure becomes a result of its
+// own: the new version's fault when its container exited or never became
+// ready, inconclusive when the infrastructure failed.
+func (r *run) up(ctx context.Context, st stack.Stack) bool {
+	started := time.Now()
+	err := st.Up(ctx)
+	if err == nil {
+		return true
+	}
+	res := check.Result{Name: "stack up", Kind: "stack", Phase: suites.PhaseCheck, Target: st.String(),
+		Expected: "every service ready", Observed: err.Error(), Attempts: 1, Duration: time.Since(started)}
+	var se *stack.StartError
+	switch {
+	case ctx.Err() != nil:
+		res.Status, res.Reason = slo.Inconclusive, "could not measure: interrupted while the stack came up"
+	case errors.As(err, &se) && se.UnderTest:
+		res.Status, res.Reason = slo.Fail, fmt.Sprintf("service %s (image under test) did not become ready", se.Service)
+	default:
+		res.Status, res.Reason = slo.Inconclusive, "could not measure: the stack did not come up: "+err.Error()
+	}
+	r.logf("stack: %s", res.Reason)
+	r.rep.Checks = append(r.rep.Checks, res)
+	return false
+}
+
+// phase runs checks as Ginkgo specs in a child process. When the phase
+// cannot run, every check of it is inconclusive with the reason.
+func (r *run) phase(ctx context.Context, name string, checks []plan.Check, st stack.Stack) []check.Result {
+	r.logf("%s: running %d check(s)", name, len(checks))
+	req := suites.PhaseRequest{Phase: name, Checks: checks, Endpoints: suites.ResolveEndpoints(checks, st)}
+	results, err := r.opts.Phases.Run(ctx, req)
+	if err != nil {
+		r.logf("%s: %v", name, err)
+	}
+	return completeResults(name, checks, results, err)
+}
+
+// completeResults returns a result for every check, in plan order: the ones
+// the phase did not report are inconclusive, with why.
+func completeResults(phase string, checks []plan.Check, got []check.Result, err error) []check.Result {
+	byName := map[string]check.Result{}
+	for _, res := range got {
+		byName[res.Name] = res
+	}
+	why := "could not measure: the check did not run"
+	if err != nil {
+		why = "could not measure: " + err.Error()
+	}
+	out := make([]check.Result, 0, len(checks))
+	for _, c := range checks {
+		res, ok := byName[c.Name]
+		if !ok {
+			res = check.Result{Name: c.Name, Kind: c.Kind, Phase: phase, Status: slo.Inconclusive, Reason: why}
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+// rollBack runs the plan's rollback driver and then its verify checks.
+func (r *run) rollBack(ctx context.Context, st stack.Stack) {
+	rb := &report.Rollback{Reason: r.rep.Verdict.Reason}
+	r.rep.Rollback = rb
+	driver, err := rollback.FromPlan(r.plan)
+	if err != nil {
+		rb.Error = err.Error()
+		return
+	}
+	if driver == nil {
+		r.logf("rollback: no driver configured")
+		return
+	}
+	rb.Configured = true
+	req := rollback.Request{RunID: r.rep.RunID, PlanPath: r.plan.Path, OldImage: r.rep.OldImage,
+		NewImage: r.rep.NewImage, Reason: r.rep.Verdict.Reason}
+	if rep := r.plan.Stack.Replica; rep != nil {
+		req.Services = rep.UnderTest
+	}
+	rb.Plan = driver.Describe(req)
+	if r.opts.DryRun {
+		r.logf("rollback: dry run: would %s", rb.Plan)
+		return
+	}
+	r.logf("rollback: %s", rb.Plan)
+	out, err := driver.RollBack(ctx, req)
+	rb.Outcome = &out
+	if err != nil {
+		rb.Error = err.Error()
+		r.logf("rollback: %v", err)
+		return
+	}
+	verify := r.verifyChecks()
+	if len(verify) == 0 {
+		return
+	}
+	// A replica stands in for production: it takes the old version back
+	// too, so the verify checks see what production now runs.
+	if r.plan.Stack.Replica != nil {
+		if r.rep.OldImage == "" {
+			rb.Error = "cannot verify: no old image (give --old or images.old)"
+			return
+		}
+		r.logf("rollback: replica back to %s", r.rep.OldImage)
+		if err := st.SwapImage(ctx, r.rep.OldImage); err != nil {
+			rb.Error = fmt.Sprintf("verify: old version did not come back up: %v", err)
+			return
+		}
+	}
+	rb.Verify = r.phase(ctx, suites.PhaseVerify, verify, st)
+	v := slo.Decide(check.Outcomes(rb.Verify))
+	rb.VerifyVerdict = &v
+	r.logf("verify: %s: %s", v.Status, v.Reason)
+}
+
+func (r *run) verifyChecks() []plan.Check {
+	want := map[string]bool{}
+	for _, n := range r.plan.Rollback.Verify {
+		want[n] = true
+	}
+	var out []plan.Check
+	for _, c := range r.plan.Checks {
+		if want[c.Name] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// conclude maps verdict and rollback to the outcome and its exit code.
+func (r *run) conclude(ctx context.Context) {
+	rep := r.rep
+	v := rep.Verdict
+	rb := rep.Rollback
+	switch {
+	case ctx.Err() != nil:
+		rep.Outcome, rep.Summary = report.Interrupted, "interrupted: "+v.Reason
+	case v.Status == slo.Pass:
+		rep.Outcome, rep.Summary = report.Passed, "PASSED: "+v.Reason
+	case rb == nil || !rb.Configured || rep.DryRun:
+		rep.Outcome = report.Failed
+		if v.Status == slo.Inconclusive {
+			rep.Outcome = report.Inconclusive
+		}
+		rep.Summary = fmt.Sprintf("%s, not rolled back: %s", upper(rep.Outcome), v.Reason)
+		if rb != nil && rep.DryRun && rb.Configured {
+			rep.Summary += " (dry run)"
+		}
+	case rb.Error != "":
+		rep.Outcome, rep.Summary = report.RollbackFailed, "ROLLBACK FAILED: "+rb.Error
+	case rb.VerifyVerdict != nil && rb.VerifyVerdict.Status != slo.Pass:
+		rep.Outcome = report.RollbackFailed
+		rep.Summary = "ROLLBACK FAILED: rolled back, but verification did not pass: " + rb.VerifyVerdict.Reason
+	case rb.VerifyVerdict != nil:
+		rep.Outcome, rep.Summary = report.RolledBack, "ROLLED BACK and verified: "+v.Reason
+	default:
+		rep.Outcome, rep.Summary = report.RolledBack, "ROLLED BACK (nothing to verify: rollback.verify is empty): "+v.Reason
+	}
+	rep.ExitCode = rep.Outcome.ExitCode()
+	rep.Duration = time.Since(r.start)
+}
+
+// down removes the stack once, also when the run was interrupted.
+func (r *run) down(ctx context.Context, st stack.Stack) {
+	if r.down1 {
+		return
+	}
+	r.down1 = true
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
+	defer cancel()
+	if err := st.Down(ctx); err != nil {
+		r.rep.Errors = append(r.rep.Errors, fmt.Sprintf("stack down: %v (run `postflight cleanup --run %s`)", err, r.rep.RunID))
+	}
+}
+
+// writeReports writes the console summary and, with a report directory, the
+// JSON and JUnit files.
+func (r *run) writeReports() {
+	if err := report.WriteConsole(r.opts.Console, r.rep); err != nil {
+		r.rep.Errors = append(r.rep.Errors, fmt.Sprintf("write console summary: %v", err))
+	}
+	dir := r.opts.ReportDir
+	if dir == "" && r.plan.Report.Dir != "" {
+		dir = filepath.Join(r.plan.Dir(), r.plan.Report.Dir)
+	}
+	if dir == "" {
+		return
+	}
+	if err := writeFiles(dir, r.rep); err != nil {
+		r.rep.Errors = append(r.rep.Errors, err.Error())
+		fmt.Fprintf(r.opts.Console, "warning: %v\n", err)
+		return
+	}
+	r.logf("reports written to %s", dir)
+}
+
+func writeFiles(dir string, rep *report.Report) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create report directory: %w", err)
+	}
+	files := []struct {
+		name  string
+		write func(io.Writer, *report.Report) error
+	}{
+		{"postflight.json", report.WriteJSON},
+		{"junit.xml", report.WriteJUnit},
+	}
+	for _, f := range files {
+		path := filepath.Join(dir, f.name)
+		if err := writeFile(path, rep, f.write); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+func writeFile(path string, rep *report.Report, write func(io.Writer, *report.Report) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f, rep); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func (r *run) logf(format string, args ...any) {
+	fmt.Fprintf(r.opts.Progress, "[%6.1fs] %s\n", time.Since(r.start).Seconds(), fmt.Sprintf(format, args...))
+}
+
+func (r *run) prefixed(prefix string) func(string, ...any) {
+	return func(format string, args ...any) { r.logf(prefix+": "+format, args...) }
+}
+
+func newRunID() string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func upper(o report.Outcome) string {
+	switch o {
+	case report.Failed:
+		return "FAILED"
+	case report.Inconclusive:
+		return "INCONCLUSIVE"
+	}
+	return string(o)
+}

@@ -1,0 +1,37 @@
+package stack
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/moby/moby/client"
+	tclog "github.com/testcontainers/testcontainers-go/log"
+)
+
+// init sets the two testcontainers settings postflight relies on, unless the
+// user set them: postflight removes what it creates itself (by label), so it
+// needs no reaper container, and it reaches published ports on the loopback
+// address. testcontainers reads them once, on first use.
+func init() {
+	for k, v := range map[string]string{
+		"TESTCONTAINERS_RYUK_DISABLED": "true",
+		"TESTCONTAINERS_HOST_OVERRIDE": "127.0.0.1",
+	} {
+		if _, ok := os.LookupEnv(k); !ok {
+			os.Setenv(k, v)
+		}
+	}
+	// Progress is reported by postflight, per stage; testcontainers' own
+	// per-container log lines would drown it.
+	tclog.SetDefault(tclog.NewNoopLogger())
+}
+
+// NewDockerClient connects to the Docker daemon named by the environment
+// (DOCKER_HOST and friends), negotiating the API version.
+func NewDockerClient() (*client.Client, error) {
+	c, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return nil, fmt.Errorf("connect to docker: %w", err)
+	}
+	return c, nil
+}

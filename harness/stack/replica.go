@@ -1,0 +1,289 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/graph"
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/moby/moby/api/types/container"
+	"github.com/testcontainers/testcontainers-go"
+	tcnetwork "github.com/testcontainers/testcontainers-go/network"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+// ReplicaConfig says how to start a replica stack.
+type ReplicaConfig struct {
+	// RunID and PlanPath label everything the replica creates.
+	RunID    string
+	PlanPath string
+	// Compose is the compose file's path.
+	Compose string
+	// UnderTest names the services whose image is replaced by Image.
+	UnderTest []string
+	Image     string
+	// ReadyTimeout bounds the wait for each service.
+	ReadyTimeout time.Duration
+	// ReadyPaths optionally gives an HTTP readiness probe per service, for
+	// services without a compose healthcheck.
+	ReadyPaths map[string]ReadyProbe
+	// Logf reports progress; nil discards it.
+	Logf func(format string, args ...any)
+}
+
+// ReadyProbe is an HTTP path that answers 2xx once a service is ready.
+type ReadyProbe struct {
+	Path string
+	Port int
+}
+
+// Replica is a stack started from a compose file with the image under test
+// swapped in, on a network of its own, with every service reachable from
+// the host on a random loopback port.
+type Replica struct {
+	cfg     ReplicaConfig
+	project *types.Project
+	network *testcontainers.DockerNetwork
+
+	mu         sync.Mutex
+	containers map[string]*testcontainers.DockerContainer
+}
+
+var _ Stack = (*Replica)(nil)
+
+// NewReplica prepares a replica; nothing is started before Up.
+func NewReplica(cfg ReplicaConfig) *Replica {
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	return &Replica{cfg: cfg, containers: map[string]*testcontainers.DockerContainer{}}
+}
+
+func (r *Replica) String() string {
+	return fmt.Sprintf("replica of %s (%s under test: %s)", r.cfg.Compose, strings.Join(r.cfg.UnderTest, ", "), r.cfg.Image)
+}
+
+// Up reads the compose file, creates the network and starts the services in
+// dependency order, each waiting until ready.
+func (r *Replica) Up(ctx context.Context) error {
+	p, err := LoadCompose(ctx, r.cfg.Compose)
+	if err != nil {
+		return &StartError{Err: err}
+	}
+	r.project = p
+	labels := runLabels(r.cfg.RunID, r.cfg.PlanPath)
+	nw, err := tcnetwork.New(ctx, tcnetwork.WithLabels(labels))
+	if err != nil {
+		return &StartError{Err: fmt.Errorf("create network: %w", err)}
+	}
+	r.network = nw
+	r.cfg.Logf("network %s created", nw.Name)
+	return graph.InDependencyOrder(ctx, p, func(ctx context.Context, name string, svc types.ServiceConfig) error {
+		return r.start(ctx, name, svc, r.imageFor(name, svc))
+	})
+}
+
+// SwapImage restarts the services under test with another image.
+func (r *Replica) SwapImage(ctx context.Context, image string) error {
+	if r.project == nil {
+		return &StartError{Err: errors.New("replica is not up")}
+	}
+	r.cfg.Image = image
+	for _, name := range r.cfg.UnderTest {
+		svc, err := r.project.GetService(name)
+		if err != nil {
+			return &StartError{Service: name, Err: err}
+		}
+		r.mu.Lock()
+		old := r.containers[name]
+		delete(r.containers, name)
+		r.mu.Unlock()
+		if old != nil {
+			if err := old.Terminate(context.WithoutCancel(ctx)); err != nil {
+				return &StartError{Service: name, Err: fmt.Errorf("remove container: %w", err)}
+			}
+		}
+		if err := r.start(ctx, name, svc, image); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Replica) imageFor(name string, svc types.ServiceConfig) string {
+	if slices.Contains(r.cfg.UnderTest, name) && r.cfg.Image != "" {
+		return r.cfg.Image
+	}
+	return svc.Image
+}
+
+func (r *Replica) start(ctx context.Context, name string, svc types.ServiceConfig, image string) error {
+	underTest := slices.Contains(r.cfg.UnderTest, name)
+	labels := runLabels(r.cfg.RunID, r.cfg.PlanPath)
+	labels[LabelService] = name
+	for k, v := range svc.Labels {
+		labels[k] = v
+	}
+	ports := ServicePorts(svc)
+	exposed := make([]string, len(ports))
+	for i, p := range ports {
+		exposed[i] = strconv.Itoa(p) + "/tcp"
+	}
+	env := map[string]string{}
+	for k, v := range svc.Environment {
+		if v != nil {
+			env[k] = *v
+		}
+	}
+	opts := []testcontainers.ContainerCustomizer{
+		testcontainers.WithName(fmt.Sprintf("postflight-%s-%s", r.cfg.RunID, name)),
+		testcontainers.WithLabels(labels),
+		testcontainers.WithEnv(env),
+		testcontainers.WithExposedPorts(exposed...),
+		tcnetwork.WithNetwork([]string{name}, r.network),
+		testcontainers.WithWaitStrategyAndDeadline(r.cfg.ReadyTimeout, r.waitFor(name, svc, ports)),
+	}
+	if len(svc.Entrypoint) > 0 {
+		opts = append(opts, testcontainers.WithEntrypoint(svc.Entrypoint...))
+	}
+	if len(svc.Command) > 0 {
+		opts = append(opts, testcontainers.WithCmd(svc.Command...))
+	}
+	if hc := svc.HealthCheck; hc != nil && !hc.Disable && len(hc.Test) > 0 {
+		opts = append(opts, testcontainers.WithConfigModifier(func(c *container.Config) {
+			c.Healthcheck = healthConfig(hc)
+		}))
+	}
+	r.cfg.Logf("starting %s (%s)", name, image)
+	started := time.Now()
+	c, err := testcontainers.Run(ctx, image, opts...)
+	if c != nil {
+		r.mu.Lock()
+		r.containers[name] = c
+		r.mu.Unlock()
+	}
+	if err != nil {
+		// The version under test is to blame only when its container was
+		// created and then did not become ready.
+		blame := underTest && c != nil && ctx.Err() == nil
+		if c != nil {
+			err = fmt.Errorf("%w%s", err, lastLogs(context.WithoutCancel(ctx), c))
+		}
+		return &StartError{Service: name, UnderTest: blame, Err: err}
+	}
+	r.cfg.Logf("%s ready in %s", name, time.Since(started).Round(time.Millisecond))
+	return nil
+}
+
+// waitFor picks how to tell a service is ready: its compose healthcheck,
+// else a plan's HTTP probe, else its ports being mapped. None of them runs
+// a shell inside the container, which scratch images do not have.
+func (r *Replica) waitFor(name string, svc types.ServiceConfig, ports []int) wait.Strategy {
+	if hc := svc.HealthCheck; hc != nil && !hc.Disable && len(hc.Test) > 0 {
+		return wait.ForHealthCheck()
+	}
+	if probe, ok := r.cfg.ReadyPaths[name]; ok {
+		port := probe.Port
+		if port == 0 && len(ports) > 0 {
+			port = ports[0]
+		}
+		return wait.ForHTTP(probe.Path).WithPort(strconv.Itoa(port) + "/tcp").
+			WithStatusCodeMatcher(func(s int) bool { return s >= 200 && s < 300 })
+	}
+	if len(ports) > 0 {
+		return wait.ForMappedPort(strconv.Itoa(ports[0]) + "/tcp")
+	}
+	return wait.ForNop(func(context.Context, wait.StrategyTarget) error { return nil })
+}
+
+func healthConfig(hc *types.HealthCheckConfig) *container.HealthConfig {
+	d := func(p *types.Duration) time.Duration {
+		if p == nil {
+			return 0
+		}
+		return time.Duration(*p)
+	}
+	h := &container.HealthConfig{
+		Test:        hc.Test,
+		Interval:    d(hc.Interval),
+		Timeout:     d(hc.Timeout),
+		StartPeriod: d(hc.StartPeriod),
+	}
+	if hc.Retries != nil {
+		h.Retries = int(*hc.Retries)
+	}
+	return h
+}
+
+// lastLogs is the tail of a container's output, to explain why it did not
+// become ready.
+func lastLogs(ctx context.Context, c *testcontainers.DockerContainer) string {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	rc, err := c.Logs(ctx)
+	if err != nil {
+		return ""
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(io.LimitReader(rc, 64<<10))
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) > 5 {
+		lines = lines[len(lines)-5:]
+	}
+	if len(lines) == 1 && lines[0] == "" {
+		return ""
+	}
+	return "; last output: " + strings.Join(lines, " | ")
+}
+
+// BaseURL is http://HOST:PORT for a service's container port, reachable
+// from where postflight runs.
+func (r *Replica) BaseURL(service string, port int) (string, error) {
+	r.mu.Lock()
+	c, ok := r.containers[service]
+	r.mu.Unlock()
+	if !ok {
+		return "", fmt.Errorf("service %s is not running in the replica", service)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if port == 0 {
+		svc, err := r.project.GetService(service)
+		if err != nil {
+			return "", err
+		}
+		ports := ServicePorts(svc)
+		if len(ports) == 0 {
+			return "", fmt.Errorf("service %s publishes no port", service)
+		}
+		port = ports[0]
+	}
+	ep, err := c.PortEndpoint(ctx, strconv.Itoa(port)+"/tcp", "http")
+	if err != nil {
+		return "", fmt.Errorf("port %d of service %s: %w", port, service, err)
+	}
+	return ep, nil
+}
+
+// Down removes the replica's containers and network, whatever state Up left
+// them in, by their run label.
+func (r *Replica) Down(ctx context.Context) error {
+	cli, err := NewDockerClient()
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	removed, err := Sweep(ctx, cli, r.cfg.RunID)
+	r.cfg.Logf("removed %d container(s), %d network(s)", len(removed.Containers), len(removed.Networks))
+	r.mu.Lock()
+	r.containers = map[string]*testcontainers.DockerContainer{}
+	r.mu.Unlock()
+	return err
+}

@@ -1,0 +1,70 @@
+package suites
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/onsi/ginkgo/v2"
+
+	"github.com/postflight/postflight/harness/check"
+)
+
+// RunPhaseIfRequested runs the phase named in the environment and exits,
+// when this process was started as a phase runner; otherwise it returns at
+// once. Call it first thing in main (and in TestMain of tests that call
+// harness.Run).
+func RunPhaseIfRequested() {
+	path := os.Getenv(EnvPhaseRequest)
+	if path == "" {
+		return
+	}
+	os.Exit(runPhase(path))
+}
+
+func runPhase(path string) int {
+	var req PhaseRequest
+	res := PhaseResult{}
+	write := func() int {
+		b, _ := json.Marshal(res)
+		if err := os.WriteFile(path+".out", b, 0o600); err != nil {
+			fmt.Fprintf(os.Stderr, "postflight: write phase result: %v\n", err)
+			return 3
+		}
+		return 0
+	}
+	b, err := os.ReadFile(path)
+	if err == nil {
+		err = json.Unmarshal(b, &req)
+	}
+	if err != nil {
+		res.Error = fmt.Sprintf("read phase request: %v", err)
+		return write()
+	}
+
+	rec := &recorder{}
+	RegisterChecks(req, rec.add)
+	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
+	suiteCfg.LabelFilter = req.LabelFilter
+	suiteCfg.RandomizeAllSpecs = false
+	reporterCfg.Succinct = true
+	reporterCfg.NoColor = true
+	t := &failer{}
+	ginkgo.RunSpecs(t, "postflight "+req.Phase, suiteCfg, reporterCfg)
+	res.Results = rec.results
+	return write()
+}
+
+// recorder keeps the results of specs as they run; a phase's specs run one
+// after the other.
+type recorder struct{ results []check.Result }
+
+func (r *recorder) add(res check.Result) { r.results = append(r.results, res) }
+
+// failer is the GinkgoTestingT of a phase process: failures are in the
+// results, so it only needs to exist.
+type failer struct{ failed bool }
+
+func (f *failer) Fail() { f.failed = true }
+
+var _ ginkgo.GinkgoTestingT = (*failer)(nil)

@@ -1,0 +1,57 @@
+package suites
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/onsi/gomega/types"
+
+	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/slo"
+)
+
+// Run runs one check of any kind and returns its result. It is what the
+// built-in specs call, and what users' own specs call too:
+//
+//	It("serves the home page", func(ctx SpecContext) {
+//		r := suites.Run(ctx, plan.Check{Name: "home", Kind: "http", URL: base + "/"}, "check", nil)
+//		Expect(r).To(suites.Pass())
+//	})
+func Run(ctx context.Context, c plan.Check, phase string, eps check.Endpoints) check.Result {
+	switch c.Kind {
+	case "http", "":
+		return check.NewHTTPChecker().Run(ctx, c, phase, eps)
+	default:
+		return check.Result{Name: c.Name, Kind: c.Kind, Phase: phase, Status: slo.Inconclusive,
+			Reason: fmt.Sprintf("unknown check kind %q", c.Kind)}
+	}
+}
+
+// Pass matches a check.Result whose status is pass; on failure it prints
+// what was expected, what came back and why.
+func Pass() types.GomegaMatcher { return HaveStatus(slo.Pass) }
+
+// HaveStatus matches a check.Result with the given status.
+func HaveStatus(s slo.Status) types.GomegaMatcher { return statusMatcher{want: s} }
+
+type statusMatcher struct{ want slo.Status }
+
+func (m statusMatcher) Match(actual any) (bool, error) {
+	r, ok := actual.(check.Result)
+	if !ok {
+		return false, fmt.Errorf("HaveStatus expects a check.Result, got %T", actual)
+	}
+	return r.Status == m.want, nil
+}
+
+func (m statusMatcher) FailureMessage(actual any) string {
+	r, _ := actual.(check.Result)
+	return fmt.Sprintf("check %q is %s, want %s\n  target:   %s\n  expected: %s\n  observed: %s\n  reason:   %s",
+		r.Name, r.Status, m.want, r.Target, r.Expected, r.Observed, r.Reason)
+}
+
+func (m statusMatcher) NegatedFailureMessage(actual any) string {
+	r, _ := actual.(check.Result)
+	return fmt.Sprintf("check %q is %s, want anything else", r.Name, r.Status)
+}

@@ -1,0 +1,168 @@
+// Package suites runs postflight's checks as Ginkgo specs, labelled by check
+// kind and phase, and gives users the same helpers for specs of their own.
+//
+// Ginkgo runs one suite per process, and a postflight run needs two: the
+// checks, then (after a rollback) the verify checks. So each phase runs in a
+// child process: the parent resolves the stack's endpoints, writes a
+// PhaseRequest to a file and starts its own executable with the file's path
+// in an environment variable; the child notices it at the top of main
+// (RunPhaseIfRequested), runs the specs and writes back the results.
+package suites
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/plan"
+)
+
+// Phases of a run.
+const (
+	PhaseCheck  = "check"
+	PhaseVerify = "verify"
+)
+
+// EnvPhaseRequest names the environment variable that makes a process a
+// phase runner.
+const EnvPhaseRequest = "POSTFLIGHT_PHASE_REQUEST"
+
+// PhaseRequest is what a phase process is given: the checks to run and where
+// the stack's services answer.
+type PhaseRequest struct {
+	Phase  string       `json:"phase"`
+	Checks []plan.Check `json:"checks"`
+	// Endpoints maps "service:port" to a base URL ("service:0" is the
+	// service's first port).
+	Endpoints map[string]string `json:"endpoints"`
+	// LabelFilter narrows the specs to run (Ginkgo's label filter syntax).
+	LabelFilter string `json:"label_filter,omitempty"`
+}
+
+// PhaseResult is what a phase process writes back.
+type PhaseResult struct {
+	Results []check.Result `json:"results"`
+	// Error is set when the suite itself could not run.
+	Error string `json:"error,omitempty"`
+}
+
+// EndpointKey is the key of Endpoints for a service and port.
+func EndpointKey(service string, port int) string { return fmt.Sprintf("%s:%d", service, port) }
+
+// ResolveEndpoints resolves, before the phase starts, every service and port
+// the checks talk to. A service that cannot be resolved is left out; its
+// checks then report why they could not measure.
+func ResolveEndpoints(checks []plan.Check, eps check.Endpoints) map[string]string {
+	out := map[string]string{}
+	for _, c := range checks {
+		if c.Service == "" || eps == nil {
+			continue
+		}
+		if u, err := eps.BaseURL(c.Service, c.Port); err == nil {
+			out[EndpointKey(c.Service, c.Port)] = u
+		}
+	}
+	return out
+}
+
+// Runner starts phase processes.
+type Runner struct {
+	// Executable is the program to start as phase runner; it must call
+	// RunPhaseIfRequested first thing. Empty means this process's own
+	// executable.
+	Executable string
+	// Output receives the Ginkgo output of the phase; nil discards it.
+	Output io.Writer
+	// Grace is how long a child gets to finish after an interrupt.
+	Grace time.Duration
+}
+
+// Run runs one phase in a child process and returns its results. An error
+// means the phase could not run (or was interrupted); the caller treats its
+// checks as inconclusive.
+func (r Runner) Run(ctx context.Context, req PhaseRequest) ([]check.Result, error) {
+	exe := r.Executable
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("find own executable: %w", err)
+		}
+	}
+	dir, err := os.MkdirTemp("", "postflight-phase-")
+	if err != nil {
+		return nil, fmt.Errorf("phase %s: %w", req.Phase, err)
+	}
+	defer os.RemoveAll(dir)
+	reqPath := filepath.Join(dir, "request.json")
+	b, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("phase %s: encode request: %w", req.Phase, err)
+	}
+	if err := os.WriteFile(reqPath, b, 0o600); err != nil {
+		return nil, fmt.Errorf("phase %s: write request: %w", req.Phase, err)
+	}
+
+	cmd := exec.CommandContext(ctx, exe)
+	cmd.Env = append(os.Environ(), EnvPhaseRequest+"="+reqPath)
+	var tail bytes.Buffer
+	out := io.Writer(&tail)
+	if r.Output != nil {
+		out = io.MultiWriter(r.Output, &tail)
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	// On interrupt the child gets SIGINT, so Ginkgo stops the running spec
+	// and reports; it is killed only if it does not finish in time.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = r.Grace
+	if cmd.WaitDelay == 0 {
+		cmd.WaitDelay = 10 * time.Second
+	}
+	runErr := cmd.Run()
+
+	res, readErr := readResult(reqPath + ".out")
+	switch {
+	case ctx.Err() != nil:
+		return res.Results, fmt.Errorf("phase %s interrupted: %w", req.Phase, ctx.Err())
+	case readErr != nil:
+		return nil, fmt.Errorf("phase %s: %v (%v)%s", req.Phase, readErr, runErr, lastLine(tail.Bytes()))
+	case res.Error != "":
+		return res.Results, fmt.Errorf("phase %s: %s", req.Phase, res.Error)
+	}
+	// A failing spec makes the child exit non-zero: that is a result, not
+	// an error.
+	return res.Results, nil
+}
+
+func readResult(path string) (PhaseResult, error) {
+	var res PhaseResult
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return res, errors.New("the phase process wrote no result")
+	}
+	if err != nil {
+		return res, err
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		return res, fmt.Errorf("decode phase result: %w", err)
+	}
+	return res, nil
+}
+
+func lastLine(b []byte) string {
+	b = bytes.TrimSpace(b)
+	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+		b = b[i+1:]
+	}
+	if len(b) == 0 {
+		return ""
+	}
+	return ": " + string(b)
+}
