@@ -55,23 +55,33 @@ func ComposeServices(ctx context.Context, composePath string) (map[string][]int,
 	}
 	services := make(map[string][]int, len(project.Services))
 	for name, svc := range project.Services {
-		var ports []int
-		for _, p := range svc.Ports {
-			if p.Target > 0 {
-				ports = append(ports, int(p.Target))
-			}
+		ports, err := ServicePorts(svc)
+		if err != nil {
+			return nil, fmt.Errorf("%s: service %s: %w", composePath, name, err)
 		}
-		for _, e := range svc.Expose {
-			exposed, err := exposedPorts(e)
-			if err != nil {
-				return nil, fmt.Errorf("%s: service %s: %w", composePath, name, err)
-			}
-			ports = append(ports, exposed...)
-		}
-		slices.Sort(ports)
-		services[name] = slices.Compact(ports)
+		services[name] = ports
 	}
 	return services, nil
+}
+
+// ServicePorts lists a compose service's container ports, from `ports` (the
+// target side) and `expose`, sorted and without duplicates.
+func ServicePorts(svc types.ServiceConfig) ([]int, error) {
+	var ports []int
+	for _, p := range svc.Ports {
+		if p.Target > 0 {
+			ports = append(ports, int(p.Target))
+		}
+	}
+	for _, e := range svc.Expose {
+		exposed, err := exposedPorts(e)
+		if err != nil {
+			return nil, err
+		}
+		ports = append(ports, exposed...)
+	}
+	slices.Sort(ports)
+	return slices.Compact(ports), nil
 }
 
 // substituteLeniently interpolates like compose does, without logging unset

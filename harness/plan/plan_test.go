@@ -569,6 +569,20 @@ checks:
 			line:    4, col: 14, want: `stack.replica.compose: compose file "compose.yaml" does not parse`,
 		},
 		{
+			name: "bad json selector",
+			plan: `version: 1
+stack:
+  replica: {compose: compose.yaml, under_test: [api]}
+checks:
+  - name: health
+    kind: http
+    service: api
+    expect:
+      json: {"status": ok}
+`,
+			line: 9, col: 14, want: `invalid JSONPath selector "status"`,
+		},
+		{
 			name: "inconclusive policy",
 			plan: `version: 1
 stack:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ohler55/ojg/jp"
 	"io/fs"
 	"maps"
 	"net/url"
@@ -355,6 +356,15 @@ func (v *validator) expect(path string, e HTTPExpect) {
 	if v.has(path + ".body_regexp") {
 		if _, err := regexp.Compile(e.BodyRegexp); err != nil {
 			v.fail(path+".body_regexp", "invalid regular expression: %v", err)
+		}
+	}
+	for sel := range e.JSON {
+		if _, err := jp.ParseString(sel); err != nil || !strings.HasPrefix(sel, "$") {
+			why := "it must start with $"
+			if err != nil {
+				why = err.Error()
+			}
+			v.failKey(joinKey(path+".json", sel), "invalid JSONPath selector %q (like $.status or $.items[0].id): %s", sel, why)
 		}
 	}
 }

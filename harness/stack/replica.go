@@ -17,6 +17,8 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	tcnetwork "github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/postflight/postflight/harness/plan"
 )
 
 // ReplicaConfig says how to start a replica stack.
@@ -131,7 +133,10 @@ func (r *Replica) start(ctx context.Context, name string, svc types.ServiceConfi
 	for k, v := range svc.Labels {
 		labels[k] = v
 	}
-	ports := ServicePorts(svc)
+	ports, err := plan.ServicePorts(svc)
+	if err != nil {
+		return &StartError{Service: name, Err: err}
+	}
 	exposed := make([]string, len(ports))
 	for i, p := range ports {
 		exposed[i] = strconv.Itoa(p) + "/tcp"
@@ -259,7 +264,10 @@ func (r *Replica) BaseURL(service string, port int) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		ports := ServicePorts(svc)
+		ports, err := plan.ServicePorts(svc)
+		if err != nil {
+			return "", err
+		}
 		if len(ports) == 0 {
 			return "", fmt.Errorf("service %s publishes no port", service)
 		}

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/client"
+
+	"github.com/postflight/postflight/harness/stack"
+)
+
+// bin is the postflight binary the tests run, built once.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "postflight-bin-")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "postflight")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build postflight: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runBin(t *testing.T, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+	return result{cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()}
+}
+
+func dockerClient(t *testing.T) *client.Client {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs Docker; skipped in -short mode")
+	}
+	cli, err := stack.NewDockerClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	return cli
+}
+
+// labelled counts containers and networks carrying label=value.
+func labelled(t *testing.T, cli *client.Client, label, value string) int {
+	t.Helper()
+	ctx := context.Background()
+	f := make(client.Filters).Add("label", label+"="+value)
+	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(cs.Items) + len(ns.Items)
+}
+
+func TestHelpTeachesFlagsAndExitCodes(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"run", "--help"}, {"validate", "--help"}, {"cleanup", "--help"}} {
+		r := runBin(t, args...)
+		if r.code != 0 || !strings.Contains(r.stdout, "Example") && !strings.Contains(r.stdout, "Examples") {
+			t.Errorf("%v: exit %d, output without examples:\n%s", args, r.code, r.stdout)
+		}
+	}
+	r := runBin(t, "run", "--help")
+	for _, want := range []string{"--new", "--old", "--report-dir", "--dry-run", "3    rolled back", "4    inconclusive"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("run --help lacks %q", want)
+		}
+	}
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "--no-such-flag"},
+		{"run", "-f", "../../fixtures/demo/postflight.yaml", "extra-arg"},
+		{"validate", "-f", "testdata/does-not-exist.yaml"},
+	} {
+		r := runBin(t, args...)
+		if r.code != 2 || !strings.Contains(r.stderr, "postflight: ") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 with the error", args, r.code, r.stderr)
+		}
+	}
+}
+
+// Broken plans: the error names file, line and column, the exit code is the
+// plan-error one, and nothing is started.
+func TestBrokenPlansExit2AndStartNothing(t *testing.T) {
+	cli := dockerClient(t)
+	compose := "services:\n  writer:\n    image: postflight-demo:1.0.0\n    ports: [\"8080:8080\"]\n"
+	tests := []struct {
+		name, plan, want string
+	}{
+		{"unknown key", "version: 1\nstak: {}\n", `postflight.yaml:2:1: unknown key "stak"; did you mean "stack"?`},
+		{"bad duration", "version: 1\nstack:\n  replica: {compose: compose.yaml, under_test: [writer], ready_timeout: soon}\nchecks:\n  - {name: h, kind: http, service: writer}\n", "postflight.yaml:3:73: stack.replica.ready_timeout: expected a duration"},
+		{"undefined service", "version: 1\nstack:\n  replica: {compose: compose.yaml, under_test: [writer]}\nchecks:\n  - {name: h, kind: http, service: reader}\n", `postflight.yaml:5:36: checks[0].service: undefined service "reader"`},
+		{"wrong type", "version: 1\nstack:\n  replica: {compose: compose.yaml, under_test: [writer]}\nchecks:\n  - {name: h, kind: http, service: writer, retries: many}\n", "postflight.yaml:5:53: checks[0].retries: expected an integer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "postflight.yaml")
+			os.WriteFile(path, []byte(tt.plan), 0o644)
+			os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644)
+			for _, cmd := range []string{"validate", "run"} {
+				r := runBin(t, cmd, "-f", path, "--new", "postflight-demo:1.0.0")
+				if cmd == "validate" {
+					r = runBin(t, cmd, "-f", path)
+				}
+				if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+					t.Errorf("%s: exit %d, stderr:\n%s\nwant exit 2 and %q", cmd, r.code, r.stderr, tt.want)
+				}
+			}
+			if n := labelled(t, cli, stack.LabelPlan, path); n != 0 {
+				t.Errorf("a broken plan started %d container(s)/network(s)", n)
+			}
+		})
+	}
+	r := runBin(t, "validate", "-f", "../../fixtures/demo/postflight.yaml")
+	if r.code != 0 || !strings.Contains(r.stdout, "valid plan") {
+		t.Errorf("the demo plan does not validate: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// startRun starts `postflight run` on the slow plan and returns once the
+// check phase is under way, with the run id read from the progress output.
+func startRun(t *testing.T, planPath string) (*exec.Cmd, string, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(bin, "run", "-f", planPath, "--new", "postflight-demo:1.0.0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	runID := make(chan string, 1)
+	checking := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		idRe := regexp.MustCompile(`run ([0-9a-f]{8}) of`)
+		for sc.Scan() {
+			if m := idRe.FindStringSubmatch(sc.Text()); m != nil {
+				runID <- m[1]
+			}
+			if strings.Contains(sc.Text(), "check: running") {
+				close(checking)
+			}
+		}
+		io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case <-checking:
+	case <-time.After(90 * time.Second):
+		t.Fatal("the run did not reach its check phase in 90s")
+	}
+	time.Sleep(500 * time.Millisecond) // well inside the long check
+	return cmd, <-runID, &stdout
+}
+
+func TestInterruptMidCheckRemovesEverything(t *testing.T) {
+	cli := dockerClient(t)
+	planPath, _ := filepath.Abs("testdata/slow.yaml")
+	cmd, runID, stdout := startRun(t, planPath)
+	if n := labelled(t, cli, stack.LabelRun, runID); n != 3 {
+		t.Fatalf("mid-run: %d labelled containers and networks, want 2 containers and 1 network", n)
+	}
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("exit %d after SIGINT, want 130\n%s", code, stdout)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("took %s to stop after SIGINT", d)
+	}
+	if !strings.Contains(stdout.String(), "interrupted") {
+		t.Errorf("summary does not say the run was interrupted:\n%s", stdout)
+	}
+	if n := labelled(t, cli, stack.LabelRun, runID); n != 0 {
+		t.Errorf("%d labelled containers/networks left after SIGINT", n)
+	}
+}
+
+func TestCleanupRemovesWhatAKilledRunLeft(t *testing.T) {
+	cli := dockerClient(t)
+	planPath, _ := filepath.Abs("testdata/slow.yaml")
+	cmd, runID, _ := startRun(t, planPath)
+	cmd.Process.Kill() // SIGKILL: the run cannot clean up
+	cmd.Wait()
+	if n := labelled(t, cli, stack.LabelRun, runID); n != 3 {
+		t.Fatalf("after SIGKILL: %d labelled containers and networks, want the 3 the run made", n)
+	}
+	r := runBin(t, "cleanup", "--run", runID)
+	if r.code != 0 || !strings.Contains(r.stdout, "2 container(s), 1 network(s) removed") {
+		t.Errorf("cleanup: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if n := labelled(t, cli, stack.LabelRun, runID); n != 0 {
+		t.Errorf("%d labelled containers/networks left after cleanup", n)
+	}
+}

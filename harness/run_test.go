@@ -1,0 +1,322 @@
+package harness_test
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/moby/moby/client"
+
+	"github.com/postflight/postflight/harness"
+	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/report"
+	"github.com/postflight/postflight/harness/stack"
+	"github.com/postflight/postflight/slo"
+	"github.com/postflight/postflight/suites"
+)
+
+// The check phases run in a child process of this test binary.
+func TestMain(m *testing.M) {
+	suites.RunPhaseIfRequested()
+	os.Exit(m.Run())
+}
+
+const demoPlan = "../fixtures/demo/postflight.yaml"
+
+// needDocker skips in -short mode and fails (not skips) when the demo images
+// are missing: `make test` builds them first.
+func needDocker(t *testing.T) *client.Client {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs Docker; skipped in -short mode")
+	}
+	cli, err := stack.NewDockerClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	for _, img := range []string{"postflight-demo:1.0.0", "postflight-demo:1.1.0"} {
+		if _, err := cli.ImageInspect(context.Background(), img); err != nil {
+			t.Fatalf("image %s: %v (build the demo images with `make images`)", img, err)
+		}
+	}
+	return cli
+}
+
+// leftovers lists containers and networks a run left behind.
+func leftovers(t *testing.T, cli *client.Client, runID string) []string {
+	t.Helper()
+	ctx := context.Background()
+	f := make(client.Filters).Add("label", stack.LabelRun+"="+runID)
+	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range cs.Items {
+		out = append(out, "container "+strings.Join(c.Names, ","))
+	}
+	for _, n := range ns.Items {
+		out = append(out, "network "+n.Name)
+	}
+	return out
+}
+
+func loadPlan(t *testing.T, path string) *plan.Plan {
+	t.Helper()
+	p, err := plan.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func byName(rep *report.Report) map[string]slo.Status {
+	m := map[string]slo.Status{}
+	for _, r := range rep.Checks {
+		m[r.Name] = r.Status
+	}
+	return m
+}
+
+func TestRunDemoGoodVersionPasses(t *testing.T) {
+	cli := needDocker(t)
+	dir := t.TempDir()
+	rep, err := harness.Run(context.Background(), loadPlan(t, demoPlan), harness.Options{
+		NewImage: "postflight-demo:1.0.0", OldImage: "postflight-demo:1.0.0", ReportDir: dir,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != report.Passed || rep.ExitCode != 0 {
+		t.Fatalf("outcome %s (exit %d): %s; checks %+v", rep.Outcome, rep.ExitCode, rep.Summary, rep.Checks)
+	}
+	if len(rep.Checks) != 5 {
+		t.Fatalf("got %d check results, want the plan's 5", len(rep.Checks))
+	}
+	for _, c := range rep.Checks {
+		if c.Status != slo.Pass || !strings.HasPrefix(c.Target, "GET http://127.0.0.1:") && !strings.HasPrefix(c.Target, "PUT http://127.0.0.1:") {
+			t.Errorf("check %s: %s against %q: %s", c.Name, c.Status, c.Target, c.Reason)
+		}
+	}
+	if rep.Rollback != nil {
+		t.Errorf("a passing run rolled back: %+v", rep.Rollback)
+	}
+	if left := leftovers(t, cli, rep.RunID); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+func TestRunDemoBrokenVersionRollsBackAndVerifies(t *testing.T) {
+	cli := needDocker(t)
+	dir := t.TempDir()
+	rep, err := harness.Run(context.Background(), loadPlan(t, demoPlan), harness.Options{
+		NewImage: "postflight-demo:1.1.0", OldImage: "postflight-demo:1.0.0", ReportDir: dir,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != report.RolledBack || rep.ExitCode != 3 {
+		t.Fatalf("outcome %s (exit %d): %s", rep.Outcome, rep.ExitCode, rep.Summary)
+	}
+	want := map[string]slo.Status{"writer-healthy": slo.Pass, "reader-healthy": slo.Pass, "write-accepted": slo.Pass,
+		"read-your-write": slo.Fail, "replicated-to-reader": slo.Fail}
+	got := byName(rep)
+	for name, st := range want {
+		if got[name] != st {
+			t.Errorf("check %s: %s, want %s", name, got[name], st)
+		}
+	}
+	for _, c := range rep.Checks {
+		if c.Status == slo.Fail && !strings.Contains(c.Observed, "status 500") {
+			t.Errorf("check %s observed %q, want the 500 the broken version answers", c.Name, c.Observed)
+		}
+	}
+	rb := rep.Rollback
+	if rb == nil || rb.Outcome == nil {
+		t.Fatalf("no rollback recorded: %+v", rb)
+	}
+	if !strings.Contains(rb.Outcome.Output, "rolling back writer,reader from postflight-demo:1.1.0 to postflight-demo:1.0.0 because 2 of 5 checks failed") {
+		t.Errorf("rollback command output %q lacks the images and reason from its environment", rb.Outcome.Output)
+	}
+	if rb.VerifyVerdict == nil || rb.VerifyVerdict.Status != slo.Pass || len(rb.Verify) != 5 {
+		t.Fatalf("verify after rollback: %+v %+v", rb.VerifyVerdict, rb.Verify)
+	}
+	if left := leftovers(t, cli, rep.RunID); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+
+	// The reports CI reads say the same.
+	var fromJSON report.Report
+	b, err := os.ReadFile(filepath.Join(dir, "postflight.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	if fromJSON.Outcome != report.RolledBack || fromJSON.Verdict.Status != slo.Fail || len(fromJSON.Checks) != 5 {
+		t.Errorf("postflight.json: outcome %s verdict %s, %d checks", fromJSON.Outcome, fromJSON.Verdict.Status, len(fromJSON.Checks))
+	}
+	var junit struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Name string `xml:"name,attr"`
+		} `xml:"testsuite"`
+	}
+	b, err = os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := xml.Unmarshal(b, &junit); err != nil {
+		t.Fatal(err)
+	}
+	if junit.Tests != 10 || junit.Failures != 2 || len(junit.Suites) != 2 || junit.Suites[1].Name != "postflight.verify" {
+		t.Errorf("junit.xml: %d tests, %d failures, suites %+v; want 10 tests (check + verify), 2 failures", junit.Tests, junit.Failures, junit.Suites)
+	}
+}
+
+func TestRunDryRunDecidesWithoutRollingBack(t *testing.T) {
+	cli := needDocker(t)
+	rep, err := harness.Run(context.Background(), loadPlan(t, demoPlan), harness.Options{
+		NewImage: "postflight-demo:1.1.0", OldImage: "postflight-demo:1.0.0", DryRun: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != report.Failed || rep.ExitCode != 1 {
+		t.Fatalf("outcome %s (exit %d): %s", rep.Outcome, rep.ExitCode, rep.Summary)
+	}
+	if rb := rep.Rollback; rb == nil || rb.Outcome != nil || !strings.Contains(rb.Plan, "POSTFLIGHT_OLD_IMAGE=postflight-demo:1.0.0") {
+		t.Errorf("dry run: rollback %+v, want a described plan and no outcome", rb)
+	}
+	if left := leftovers(t, cli, rep.RunID); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+func TestRunMissingImageIsInconclusiveNotTheVersionsFault(t *testing.T) {
+	cli := needDocker(t)
+	rep, err := harness.Run(context.Background(), loadPlan(t, demoPlan), harness.Options{
+		NewImage: "postflight-demo:0.0.0-missing", OldImage: "postflight-demo:1.0.0",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != report.Inconclusive || rep.ExitCode != 4 {
+		t.Fatalf("outcome %s (exit %d): %s", rep.Outcome, rep.ExitCode, rep.Summary)
+	}
+	if len(rep.Checks) != 1 || rep.Checks[0].Kind != "stack" || !strings.Contains(rep.Checks[0].Reason, "did not come up") {
+		t.Errorf("checks %+v, want one stack result saying the stack did not come up", rep.Checks)
+	}
+	if left := leftovers(t, cli, rep.RunID); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+// existingPlan writes a plan for an existing stack at url, with an http
+// check on /healthz and a command rollback that records its environment.
+func existingPlan(t *testing.T, url, policy string, verify bool) (*plan.Plan, string) {
+	t.Helper()
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "rolled-back")
+	v := ""
+	if verify {
+		v = "\n  verify: [health]"
+	}
+	src := fmt.Sprintf(`version: 1
+name: existing
+stack:
+  existing:
+    services:
+      web: {url: %q}
+checks:
+  - name: health
+    kind: http
+    service: web
+    request: {path: /healthz}
+    timeout: 300ms
+    retries: 1
+    retry_interval: 10ms
+policy:
+  inconclusive: %s
+rollback:
+  driver: command
+  command: [sh, -c, 'echo "$POSTFLIGHT_OLD_IMAGE $POSTFLIGHT_REASON" > %s; test "$FAIL" != 1']%s
+`, url, policy, marker, v)
+	path := filepath.Join(dir, "postflight.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return loadPlan(t, path), marker
+}
+
+func downURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := "http://" + l.Addr().String()
+	l.Close()
+	return u
+}
+
+func TestRunExistingStack(t *testing.T) {
+	healthy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	defer healthy.Close()
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
+	defer broken.Close()
+
+	tests := []struct {
+		name       string
+		url        string
+		policy     string
+		verify     bool
+		failCmd    bool
+		want       report.Outcome
+		rolledBack bool
+	}{
+		{"healthy target passes", healthy.URL, "hold", false, false, report.Passed, false},
+		{"target down is inconclusive, held", downURL(t), "hold", false, false, report.Inconclusive, false},
+		{"target down rolls back when the policy says so", downURL(t), "rollback", false, false, report.RolledBack, true},
+		{"failing target rolls back", broken.URL, "hold", false, false, report.RolledBack, true},
+		{"rollback command failing is rollback-failed", broken.URL, "hold", false, true, report.RollbackFailed, true},
+		{"verification failing after rollback is rollback-failed", broken.URL, "hold", true, false, report.RollbackFailed, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, marker := existingPlan(t, tt.url, tt.policy, tt.verify)
+			if tt.failCmd {
+				t.Setenv("FAIL", "1")
+			}
+			rep, err := harness.Run(context.Background(), p, harness.Options{OldImage: "app:1.0"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Outcome != tt.want || rep.ExitCode != tt.want.ExitCode() {
+				t.Fatalf("outcome %s (exit %d): %s", rep.Outcome, rep.ExitCode, rep.Summary)
+			}
+			b, err := os.ReadFile(marker)
+			if ran := err == nil; ran != tt.rolledBack {
+				t.Fatalf("rollback command ran: %v, want %v", ran, tt.rolledBack)
+			}
+			if tt.rolledBack && !strings.HasPrefix(string(b), "app:1.0 ") {
+				t.Errorf("rollback command saw %q, want the old image and the reason", b)
+			}
+		})
+	}
+}
