@@ -345,6 +345,7 @@ func writeFiles(dir string, rep *report.Report) error {
 	}{
 		{"postflight.json", report.WriteJSON},
 		{"junit.xml", report.WriteJUnit},
+		{"summary.md", report.WriteMarkdown},
 	}
 	for _, f := range files {
 		path := filepath.Join(dir, f.name)

@@ -45,7 +45,12 @@ func runPhase(path string) int {
 	rec := &recorder{}
 	RegisterChecks(req, rec.add)
 	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
-	suiteCfg.LabelFilter = req.LabelFilter
+	// Only the phase's own specs run, also in a binary (a test binary, a
+	// user's program) that declares Ginkgo specs of its own.
+	suiteCfg.LabelFilter = phaseLabel
+	if req.LabelFilter != "" {
+		suiteCfg.LabelFilter += " && (" + req.LabelFilter + ")"
+	}
 	suiteCfg.RandomizeAllSpecs = false
 	reporterCfg.Succinct = true
 	reporterCfg.NoColor = true

@@ -10,6 +10,9 @@ import (
 	"github.com/postflight/postflight/slo"
 )
 
+// phaseLabel marks the specs of a phase process.
+const phaseLabel = "postflight-phase"
+
 // Labels of the built-in specs: the check's kind ("http") and its phase
 // ("phase:check", "phase:verify"), so a label filter such as
 // "http && phase:verify" selects specs.
@@ -24,7 +27,7 @@ func specLabels(c plan.Check, phase string) ginkgo.Labels {
 // failed one does not stop the rest.
 func RegisterChecks(req PhaseRequest, record func(check.Result)) bool {
 	eps := Endpoints(req.Endpoints)
-	return ginkgo.Describe(req.Phase, ginkgo.Ordered, ginkgo.ContinueOnFailure, func() {
+	return ginkgo.Describe(req.Phase, ginkgo.Label(phaseLabel), ginkgo.Ordered, ginkgo.ContinueOnFailure, func() {
 		for _, c := range req.Checks {
 			ginkgo.It(c.Name, specLabels(c, req.Phase), func(ctx ginkgo.SpecContext) {
 				r := Run(ctx, c, req.Phase, eps)

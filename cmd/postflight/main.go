@@ -4,11 +4,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
 
+	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/suites"
 )
 
@@ -32,6 +35,20 @@ func execute(ctx context.Context, args []string) int {
 	if ec, ok := err.(exitCode); ok {
 		return int(ec)
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "postflight: %v\n", err)
+	printError(cmd.ErrOrStderr(), err)
 	return exitCodeOf(err)
+}
+
+// printError prints an error; a plan's problems one per line, under a
+// count, so that editors and CI annotate each file:line:column.
+func printError(w io.Writer, err error) {
+	var pe plan.Errors
+	if errors.As(err, &pe) && len(pe) > 1 {
+		fmt.Fprintf(w, "postflight: %d problems in the plan:\n", len(pe))
+		for _, e := range pe {
+			fmt.Fprintf(w, "  %v\n", e)
+		}
+		return
+	}
+	fmt.Fprintf(w, "postflight: %v\n", err)
 }

@@ -148,7 +148,15 @@ func TestBrokenPlansExit2AndStartNothing(t *testing.T) {
 			}
 		})
 	}
-	r := runBin(t, "validate", "-f", "../../fixtures/demo/postflight.yaml")
+	// The README's example of a broken plan: every problem, at once.
+	r := runBin(t, "validate", "-f", "../../fixtures/demo/broken.yaml")
+	for _, want := range []string{"4 problems in the plan", "broken.yaml:8:20: stack.replica.ready_timeout", "broken.yaml:12:14: checks[0].service",
+		`broken.yaml:17:5: checks[1]: unknown key "retires"; did you mean "retries"?`, "broken.yaml:18:22: checks[1].expect.status"} {
+		if r.code != 2 || !strings.Contains(r.stderr, want) {
+			t.Errorf("validate broken.yaml: exit %d, stderr lacks %q:\n%s", r.code, want, r.stderr)
+		}
+	}
+	r = runBin(t, "validate", "-f", "../../fixtures/demo/postflight.yaml")
 	if r.code != 0 || !strings.Contains(r.stdout, "valid plan") {
 		t.Errorf("the demo plan does not validate: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}

@@ -19,8 +19,8 @@ func newRunCmd() *cobra.Command {
   -> roll back and verify (when the verdict calls for it) -> stack down -> reports
 
 Progress goes to stderr, the summary to stdout. With a report directory (the
-plan's report.dir or --report-dir) it also writes postflight.json and
-junit.xml there for CI.
+plan's report.dir or --report-dir) it also writes postflight.json (the whole
+record), junit.xml (for CI test reports) and summary.md (for CI job pages).
 
 A replica stack is started from the plan's compose file with --new swapped in
 for the services under test, on a network of its own; everything it creates is
@@ -54,7 +54,7 @@ labelled and removed at the end, on error and on SIGINT/SIGTERM.
 	f.StringVarP(&planPath, "file", "f", "postflight.yaml", "plan file")
 	f.StringVar(&opts.NewImage, "new", "", "image under test (overrides the plan's images.new)")
 	f.StringVar(&opts.OldImage, "old", "", "image to roll back to (overrides the plan's images.old)")
-	f.StringVar(&opts.ReportDir, "report-dir", "", "write postflight.json and junit.xml here (overrides the plan's report.dir)")
+	f.StringVar(&opts.ReportDir, "report-dir", "", "write postflight.json, junit.xml and summary.md here (overrides the plan's report.dir)")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "decide and report what the rollback would do, without doing it")
 	return cmd
 }

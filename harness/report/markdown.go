@@ -1,0 +1,45 @@
+package report
+
+import (
+	"io"
+	"strings"
+
+	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/slo"
+)
+
+// WriteMarkdown writes a summary for CI pages (a job summary, a merge
+// request comment): the outcome, then a table per phase.
+func WriteMarkdown(w io.Writer, r *Report) error {
+	p := &printer{w: w}
+	p.f("## postflight %s: %s\n\n", r.Name, r.Outcome)
+	p.f("%s\n\n", mdEscape(r.Summary))
+	p.f("- new image: `%s`, old image: `%s`\n- stack: %s\n- run: `%s`, %s\n\n", r.NewImage, orNone(r.OldImage), mdEscape(r.Stack), r.RunID, r.Duration.Round(1e6))
+	p.mdTable(r.Checks)
+	if rb := r.Rollback; rb != nil {
+		p.f("\n### Rollback\n\n%s\n\n", mdEscape(rb.Reason))
+		if rb.Outcome != nil {
+			p.f("- %s: `%s`, exit %d\n", rb.Outcome.Driver, rb.Outcome.Action, rb.Outcome.ExitCode)
+		}
+		if rb.Error != "" {
+			p.f("- error: %s\n", mdEscape(rb.Error))
+		}
+		if len(rb.Verify) > 0 {
+			p.f("\n#### Verify\n\n")
+			p.mdTable(rb.Verify)
+		}
+	}
+	return p.err
+}
+
+func (p *printer) mdTable(rs []check.Result) {
+	p.f("| | check | expected | observed | reason |\n|---|---|---|---|---|\n")
+	for _, c := range rs {
+		icon := map[slo.Status]string{slo.Pass: "✅ pass", slo.Fail: "❌ fail", slo.Inconclusive: "⚠️ inconclusive"}[c.Status]
+		p.f("| %s | %s | %s | %s | %s |\n", icon, mdEscape(c.Name), mdEscape(c.Expected), mdEscape(c.Observed), mdEscape(c.Reason))
+	}
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+}
