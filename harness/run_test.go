@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/moby/moby/client"
 
@@ -318,5 +319,27 @@ func TestRunExistingStack(t *testing.T) {
 				t.Errorf("rollback command saw %q, want the old image and the reason", b)
 			}
 		})
+	}
+}
+
+func TestRunVersionThatDoesNotStartFails(t *testing.T) {
+	cli := needDocker(t)
+	start := time.Now()
+	rep, err := harness.Run(context.Background(), loadPlan(t, "testdata/crash/postflight.yaml"), harness.Options{NewImage: "postflight-demo:1.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != report.Failed || rep.ExitCode != 1 {
+		t.Fatalf("outcome %s (exit %d): %s", rep.Outcome, rep.ExitCode, rep.Summary)
+	}
+	if len(rep.Checks) != 1 || rep.Checks[0].Status != slo.Fail || !strings.Contains(rep.Checks[0].Reason, "service writer (image under test) did not become ready") {
+		t.Fatalf("checks %+v, want the stack start failed on the service under test", rep.Checks)
+	}
+	if !strings.Contains(rep.Checks[0].Observed, "exited with code 2; last output: demo: -role must be writer or reader") {
+		t.Errorf("observed %q lacks the container's last output", rep.Checks[0].Observed)
+	}
+	t.Logf("failed after %s", time.Since(start).Round(time.Millisecond))
+	if left := leftovers(t, cli, rep.RunID); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
 	}
 }

@@ -1,0 +1,100 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/rollback"
+	"github.com/postflight/postflight/slo"
+)
+
+func sample() *Report {
+	return &Report{
+		RunID: "abcd1234", Name: "shop", Plan: "postflight.yaml", Stack: "replica", NewImage: "shop:2", OldImage: "shop:1",
+		Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Duration: 1500 * time.Millisecond,
+		Checks: []check.Result{
+			{Name: "health", Kind: "http", Status: slo.Pass, Target: "GET http://x/healthz", Expected: "status 200", Observed: "status 200, body ok", Attempts: 1},
+			{Name: "orders", Kind: "http", Status: slo.Fail, Expected: "status 200", Observed: "status 500, body a|b", Reason: "status 500, want 200"},
+			{Name: "search", Kind: "http", Status: slo.Inconclusive, Expected: "status 200", Observed: "no answer", Reason: "could not measure: connection refused"},
+		},
+		Verdict: slo.Verdict{Status: slo.Fail, Reason: "1 of 3 checks failed: orders"},
+		Rollback: &Rollback{Reason: "1 of 3 checks failed: orders", Configured: true,
+			Outcome: &rollback.Outcome{Driver: "command", Action: "run ./rollback.sh", Output: "line1\nline2\n"},
+			Verify:  []check.Result{{Name: "health", Kind: "http", Status: slo.Pass}}},
+		Outcome: RolledBack, ExitCode: 3, Summary: "ROLLED BACK and verified",
+	}
+}
+
+func TestExitCodesAreDistinct(t *testing.T) {
+	seen := map[int]Outcome{}
+	for _, o := range []Outcome{Passed, Failed, PlanError, RolledBack, Inconclusive, RollbackFailed, Interrupted} {
+		if prev, dup := seen[o.ExitCode()]; dup {
+			t.Errorf("%s and %s share exit code %d", o, prev, o.ExitCode())
+		}
+		seen[o.ExitCode()] = o
+	}
+	if Passed.ExitCode() != 0 {
+		t.Error("passed must exit 0")
+	}
+}
+
+func TestConsoleShowsExpectedObservedAndReason(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteConsole(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"PASS         health", "FAIL         orders", "INCONCLUSIVE search",
+		"observed status 500, body a|b", "reason   could not measure: connection refused",
+		"verdict: FAIL: 1 of 3 checks failed: orders", "| line2", "ROLLED BACK and verified (exit 3)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("console lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.ContainsRune(out, '\x1b') {
+		t.Error("console output has control characters")
+	}
+}
+
+func TestJUnitMarksFailuresAndInconclusiveApart(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteJUnit(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitSuites
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatalf("junit does not parse: %v\n%s", err, b.String())
+	}
+	if doc.Tests != 4 || doc.Failures != 1 || doc.Errors != 1 || len(doc.Suites) != 2 {
+		t.Fatalf("tests %d failures %d errors %d suites %d", doc.Tests, doc.Failures, doc.Errors, len(doc.Suites))
+	}
+	cases := doc.Suites[0].Cases
+	if cases[0].Failure != nil || cases[0].Error != nil {
+		t.Error("a passing check has a failure or error")
+	}
+	if cases[1].Failure == nil || cases[1].Failure.Message != "status 500, want 200" {
+		t.Errorf("failed check: %+v", cases[1].Failure)
+	}
+	if cases[2].Error == nil || cases[2].Error.Type != "inconclusive" || cases[2].Failure != nil {
+		t.Errorf("inconclusive check must be an error, not a failure or a pass: %+v", cases[2])
+	}
+}
+
+func TestMarkdownEscapesTableCells(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteMarkdown(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"## postflight shop: rolled-back", `status 500, body a\|b`, "⚠️ inconclusive", "#### Verify"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out)
+		}
+	}
+}
