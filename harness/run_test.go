@@ -20,6 +20,7 @@ import (
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/harness/report"
 	"github.com/postflight/postflight/harness/stack"
+	"github.com/postflight/postflight/internal/dockertest"
 	"github.com/postflight/postflight/slo"
 	"github.com/postflight/postflight/suites"
 )
@@ -32,47 +33,12 @@ func TestMain(m *testing.M) {
 
 const demoPlan = "../fixtures/demo/postflight.yaml"
 
-// needDocker skips in -short mode and fails (not skips) when the demo images
-// are missing: `make test` builds them first.
 func needDocker(t *testing.T) *client.Client {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("needs Docker; skipped in -short mode")
-	}
-	cli, err := stack.NewDockerClient()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cli.Close() })
-	for _, img := range []string{"postflight-demo:1.0.0", "postflight-demo:1.1.0"} {
-		if _, err := cli.ImageInspect(context.Background(), img); err != nil {
-			t.Fatalf("image %s: %v (build the demo images with `make images`)", img, err)
-		}
-	}
-	return cli
+	return dockertest.Client(t, "postflight-demo:1.0.0", "postflight-demo:1.1.0")
 }
 
-// leftovers lists containers and networks a run left behind.
 func leftovers(t *testing.T, cli *client.Client, runID string) []string {
-	t.Helper()
-	ctx := context.Background()
-	f := make(client.Filters).Add("label", stack.LabelRun+"="+runID)
-	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, c := range cs.Items {
-		out = append(out, "container "+strings.Join(c.Names, ","))
-	}
-	for _, n := range ns.Items {
-		out = append(out, "network "+n.Name)
-	}
-	return out
+	return dockertest.Labelled(t, cli, stack.LabelRun, runID)
 }
 
 func loadPlan(t *testing.T, path string) *plan.Plan {

@@ -10,14 +10,17 @@ import (
 
 func newCleanupCmd() *cobra.Command {
 	var runID string
+	var dryRun bool
 	cmd := &cobra.Command{
-		Use:   "cleanup [--run ID]",
+		Use:   "cleanup [--run ID] [--dry-run]",
 		Short: "Remove containers and networks that killed runs left behind",
 		Long: `cleanup removes every Docker container and network carrying postflight's
-labels (` + stack.LabelManaged + `=true), or only those of one run with --run.
+labels (` + stack.LabelManaged + `=true), or only those of one run with --run
+(the run id is printed on a run's first progress line and in its reports).
 A run removes what it created itself, also on SIGINT and SIGTERM; cleanup is
 for runs that were killed outright (SIGKILL, a lost CI machine).`,
-		Example: `  postflight cleanup
+		Example: `  postflight cleanup --dry-run
+  postflight cleanup
   postflight cleanup --run 3f9c2a1b`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -26,18 +29,26 @@ for runs that were killed outright (SIGKILL, a lost CI machine).`,
 				return err
 			}
 			defer cli.Close()
-			removed, err := stack.Sweep(cmd.Context(), cli, runID)
+			verb := "removed"
+			var res stack.Resources
+			if dryRun {
+				verb = "would remove"
+				res, err = stack.Labelled(cmd.Context(), cli, stack.RunLabels(runID)...)
+			} else {
+				res, err = stack.Sweep(cmd.Context(), cli, runID)
+			}
 			out := cmd.OutOrStdout()
-			for _, c := range removed.Containers {
-				fmt.Fprintf(out, "removed container %s\n", c)
+			for _, c := range res.Containers {
+				fmt.Fprintf(out, "%s container %s\n", verb, c.Name)
 			}
-			for _, n := range removed.Networks {
-				fmt.Fprintf(out, "removed network %s\n", n)
+			for _, n := range res.Networks {
+				fmt.Fprintf(out, "%s network %s\n", verb, n.Name)
 			}
-			fmt.Fprintf(out, "%d container(s), %d network(s) removed\n", len(removed.Containers), len(removed.Networks))
+			fmt.Fprintf(out, "%s %d container(s), %d network(s)\n", verb, len(res.Containers), len(res.Networks))
 			return err
 		},
 	}
 	cmd.Flags().StringVar(&runID, "run", "", "only the resources of this run id")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be removed, remove nothing")
 	return cmd
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +18,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/postflight/postflight/harness/stack"
+	"github.com/postflight/postflight/internal/dockertest"
 )
 
 // bin is the postflight binary the tests run, built once.
@@ -59,32 +59,12 @@ func runBin(t *testing.T, args ...string) result {
 }
 
 func dockerClient(t *testing.T) *client.Client {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("needs Docker; skipped in -short mode")
-	}
-	cli, err := stack.NewDockerClient()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cli.Close() })
-	return cli
+	return dockertest.Client(t, "postflight-demo:1.0.0")
 }
 
 // labelled counts containers and networks carrying label=value.
 func labelled(t *testing.T, cli *client.Client, label, value string) int {
-	t.Helper()
-	ctx := context.Background()
-	f := make(client.Filters).Add("label", label+"="+value)
-	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(cs.Items) + len(ns.Items)
+	return len(dockertest.Labelled(t, cli, label, value))
 }
 
 func TestHelpTeachesFlagsAndExitCodes(t *testing.T) {
@@ -234,8 +214,12 @@ func TestCleanupRemovesWhatAKilledRunLeft(t *testing.T) {
 	if n := labelled(t, cli, stack.LabelRun, runID); n != 3 {
 		t.Fatalf("after SIGKILL: %d labelled containers and networks, want the 3 the run made", n)
 	}
-	r := runBin(t, "cleanup", "--run", runID)
-	if r.code != 0 || !strings.Contains(r.stdout, "2 container(s), 1 network(s) removed") {
+	r := runBin(t, "cleanup", "--run", runID, "--dry-run")
+	if r.code != 0 || !strings.Contains(r.stdout, "would remove 2 container(s), 1 network(s)") || labelled(t, cli, stack.LabelRun, runID) != 3 {
+		t.Errorf("cleanup --dry-run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runBin(t, "cleanup", "--run", runID)
+	if r.code != 0 || !strings.Contains(r.stdout, "removed 2 container(s), 1 network(s)") {
 		t.Errorf("cleanup: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if n := labelled(t, cli, stack.LabelRun, runID); n != 0 {
