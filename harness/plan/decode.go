@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"encoding"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -73,6 +74,10 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 	d.values[path] = at(n)
 	if v.Type() == durationType {
 		d.duration(n, v, path)
+		return
+	}
+	if u, ok := v.Addr().Interface().(encoding.TextUnmarshaler); ok && v.Kind() != reflect.Pointer {
+		d.textValue(n, u, path)
 		return
 	}
 	switch v.Kind() {
@@ -204,6 +209,18 @@ func (d *decoder) boolean(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	v.SetBool(b)
+}
+
+// textValue decodes a scalar through the type's own UnmarshalText (budgets
+// such as "250ms", "0.1%", "200/s"), whose error says what was expected.
+func (d *decoder) textValue(n *yaml.Node, u encoding.TextUnmarshaler, path string) {
+	if n.Kind != yaml.ScalarNode || isNull(n) {
+		d.reject(n, path, "expected a single value, got %s", describe(n))
+		return
+	}
+	if err := u.UnmarshalText([]byte(n.Value)); err != nil {
+		d.reject(n, path, "%v", err)
+	}
 }
 
 // duration decodes "250ms", "5s", "1m30s" into a Duration and marks it set.

@@ -22,6 +22,25 @@ func (p *Plan) applyDefaults() {
 		}
 		setDefault(&c.Timeout, DefaultCheckTimeout)
 		setDefault(&c.RetryInterval, DefaultRetryInterval)
+		if c.Load != nil {
+			for j := range c.Load.Targets {
+				c.Load.Targets[j].applyDefaults(http.MethodGet)
+			}
+		}
+		if pr := c.Propagation; pr != nil {
+			pr.Write.applyDefaults(http.MethodPut)
+			for j := range pr.Reads {
+				pr.Reads[j].applyDefaults(http.MethodGet)
+			}
+			if pr.Samples == 0 {
+				pr.Samples = DefaultPropagationSamples
+			}
+			if pr.Concurrency == 0 {
+				pr.Concurrency = DefaultPropagationConcurrency
+			}
+			setDefault(&pr.Interval, DefaultPropagationInterval)
+			setDefault(&pr.Timeout, DefaultPropagationTimeout)
+		}
 	}
 	if p.Policy.Inconclusive == "" {
 		p.Policy.Inconclusive = InconclusiveHold
@@ -32,5 +51,14 @@ func (p *Plan) applyDefaults() {
 func setDefault(d *Duration, def time.Duration) {
 	if !d.Set {
 		*d = Duration{Duration: def, Set: true}
+	}
+}
+
+func (e *Endpoint) applyDefaults(method string) {
+	if e.Method == "" {
+		e.Method = method
+	}
+	if e.Weight == 0 {
+		e.Weight = 1
 	}
 }

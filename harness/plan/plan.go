@@ -9,6 +9,8 @@ package plan
 import (
 	"path/filepath"
 	"time"
+
+	"github.com/postflight/postflight/slo"
 )
 
 // Version is the plan format version this package reads.
@@ -20,6 +22,11 @@ const (
 	DefaultRetryInterval = 500 * time.Millisecond
 	DefaultReadyTimeout  = 60 * time.Second
 	DefaultRollbackLimit = 5 * time.Minute
+
+	DefaultPropagationSamples     = 20
+	DefaultPropagationConcurrency = 4
+	DefaultPropagationInterval    = 10 * time.Millisecond
+	DefaultPropagationTimeout     = 30 * time.Second
 )
 
 // Plan is a decoded, validated postflight.yaml.
@@ -85,10 +92,20 @@ type ExistingService struct {
 	URL string `yaml:"url"`
 }
 
+// Check kinds.
+const (
+	KindHTTP        = "http"
+	KindLoad        = "load"
+	KindPropagation = "propagation"
+)
+
 // Check is one thing to verify. Kind selects which fields apply.
 type Check struct {
 	Name string `yaml:"name"`
-	// Kind is the check kind; "http" is the only kind so far.
+	// Kind is the check kind: "http" (a request and what must come back),
+	// "load" (latency, errors and throughput under constant-rate load,
+	// optionally with propagation measured meanwhile) or "propagation"
+	// (write here, see it there).
 	Kind string `yaml:"kind"`
 	// Service names the stack service the request goes to; Port picks one
 	// of its ports when it has several. URL, instead, is an absolute URL.
@@ -103,6 +120,81 @@ type Check struct {
 	// RetryInterval apart; a check passes on its first passing attempt.
 	Retries       int      `yaml:"retries"`
 	RetryInterval Duration `yaml:"retry_interval"`
+
+	// Load is the load a "load" check sends.
+	Load *LoadSpec `yaml:"load"`
+	// Propagation is what a "propagation" check measures; a "load" check
+	// may measure it too, while its load runs.
+	Propagation *Propagation `yaml:"propagation"`
+	// Budgets are what a load or propagation check is held to.
+	Budgets Budgets `yaml:"budgets"`
+}
+
+// LoadSpec is an open-model (constant-rate) load: requests go out at Rate
+// whatever the answers take, as users' requests do.
+type LoadSpec struct {
+	Rate     slo.Rate `yaml:"rate"`
+	Duration Duration `yaml:"duration"`
+	// Warmup is sent at the same rate before Duration and left out of the
+	// figures.
+	Warmup Duration `yaml:"warmup"`
+	// Targets share the load in proportion to their weights. A target
+	// without service or url goes to the check's service.
+	Targets []Endpoint `yaml:"targets"`
+}
+
+// Propagation writes a unique token through Write and polls every one of
+// Reads until the token shows; the delay is the time it took to show on
+// the last of them. "{token}" is replaced in paths, URLs, headers and bodies.
+type Propagation struct {
+	Write Endpoint   `yaml:"write"`
+	Reads []Endpoint `yaml:"reads"`
+	// Samples is how many tokens are written; Concurrency how many are in
+	// flight at once.
+	Samples     int `yaml:"samples"`
+	Concurrency int `yaml:"concurrency"`
+	// Interval is the time between polls of a read.
+	Interval Duration `yaml:"interval"`
+	// Timeout bounds one sample; a token that does not show by then counts
+	// as the timeout, never as missing.
+	Timeout Duration `yaml:"timeout"`
+}
+
+// Endpoint is a request to a stack service (or the check's service) or to
+// an absolute URL.
+type Endpoint struct {
+	Service string            `yaml:"service"`
+	Port    int               `yaml:"port"`
+	URL     string            `yaml:"url"`
+	Method  string            `yaml:"method"`
+	Path    string            `yaml:"path"`
+	Headers map[string]string `yaml:"headers"`
+	Body    string            `yaml:"body"`
+	// Weight is a load target's share of the load; default 1.
+	Weight int `yaml:"weight"`
+}
+
+// Budgets are the numbers a load or propagation check is held to; unset
+// ones are not judged.
+type Budgets struct {
+	// Latency holds latency percentiles of the load's requests.
+	Latency Percentiles `yaml:"latency"`
+	// ErrorRate is the highest share of requests that may fail ("0.1%").
+	ErrorRate *slo.Ratio `yaml:"error_rate"`
+	// Throughput is the lowest rate of successful requests ("95/s").
+	Throughput *slo.Rate `yaml:"throughput"`
+	// Propagation holds percentiles of the propagation delay.
+	Propagation Percentiles `yaml:"propagation"`
+}
+
+// Percentiles are budgets on percentiles of a delay: "p99: 250ms".
+type Percentiles struct {
+	P50  *slo.Latency `yaml:"p50"`
+	P90  *slo.Latency `yaml:"p90"`
+	P95  *slo.Latency `yaml:"p95"`
+	P99  *slo.Latency `yaml:"p99"`
+	P999 *slo.Latency `yaml:"p999"`
+	Max  *slo.Latency `yaml:"max"`
 }
 
 // HTTPRequest is the request an http check sends.

@@ -17,7 +17,7 @@ import (
 
 // Check kinds, rollback drivers and HTTP methods a plan may name.
 var (
-	checkKinds      = []string{"http"}
+	checkKinds      = []string{KindHTTP, KindLoad, KindPropagation}
 	rollbackDrivers = []string{"command"}
 	httpMethods     = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 )
@@ -297,12 +297,20 @@ func (v *validator) checks() {
 		if v.nonEmpty(path, "kind", c.Kind) && !slices.Contains(checkKinds, c.Kind) {
 			v.fail(path+".kind", "unknown check kind %q; known kinds are %s%s", c.Kind, quoteList(checkKinds), didYouMean(c.Kind, checkKinds))
 		}
-		v.target(path, c)
-		v.request(path+".request", c.Request)
-		v.expect(path+".expect", c.Expect)
+		v.kindOnly(path, c)
 		v.positive(path+".timeout", c.Timeout)
-		if c.Retries < 0 {
-			v.fail(path+".retries", "expected a number of retries that is not negative, got %d", c.Retries)
+		switch c.Kind {
+		case KindHTTP:
+			v.target(path, c)
+			v.request(path+".request", c.Request)
+			v.expect(path+".expect", c.Expect)
+			if c.Retries < 0 {
+				v.fail(path+".retries", "expected a number of retries that is not negative, got %d", c.Retries)
+			}
+		case KindLoad:
+			v.loadCheck(path, c)
+		case KindPropagation:
+			v.propagationCheck(path, c)
 		}
 	}
 }

@@ -1,0 +1,138 @@
+package plan
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/postflight/postflight/slo"
+)
+
+const measurePlan = `version: 1
+stack:
+  replica: {compose: compose.yaml, under_test: [api]}
+checks:
+  - name: under-load
+    kind: load
+    service: api
+    load:
+      rate: 200/s
+      duration: 10s
+      warmup: 2s
+      targets:
+        - {path: /kv/hot, weight: 3}
+        - {method: PUT, path: /kv/hot, body: x}
+    propagation:
+      write: {path: "/kv/{token}", body: "{token}"}
+      reads:
+        - {service: writer, port: 9090, path: "/kv/{token}"}
+    budgets:
+      latency: {p50: 20ms, p99: 100ms, max: 1s}
+      error_rate: 0.1%
+      throughput: 190/s
+      propagation: {p95: 500ms}
+  - name: propagation-alone
+    kind: propagation
+    propagation:
+      write: {url: "http://127.0.0.1:9/kv/{token}", method: POST}
+      reads: [{url: "http://127.0.0.1:9/kv/{token}"}]
+      samples: 50
+      concurrency: 5
+      interval: 5ms
+      timeout: 3s
+    budgets:
+      propagation: {p50: 200ms}
+`
+
+func TestParseLoadAndPropagationChecks(t *testing.T) {
+	p, err := parseInDir(t, measurePlan, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := p.Checks[0]
+	if c.Load.Rate != 200 || c.Load.Duration.Duration != 10*time.Second || c.Load.Warmup.Duration != 2*time.Second {
+		t.Errorf("load = %+v", c.Load)
+	}
+	if ts := c.Load.Targets; ts[0].Method != "GET" || ts[0].Weight != 3 || ts[1].Method != "PUT" || ts[1].Weight != 1 {
+		t.Errorf("targets (with defaults) = %+v", ts)
+	}
+	pr := c.Propagation
+	if pr.Write.Method != "PUT" || pr.Samples != DefaultPropagationSamples || pr.Concurrency != DefaultPropagationConcurrency ||
+		pr.Interval.Duration != DefaultPropagationInterval || pr.Timeout.Duration != DefaultPropagationTimeout {
+		t.Errorf("propagation (with defaults) = %+v", pr)
+	}
+	var names []string
+	for _, o := range c.Budgets.Objectives() {
+		names = append(names, o.Name)
+	}
+	if got := strings.Join(names, ", "); got != "p50 latency, p99 latency, max latency, error rate, throughput, propagation p95" {
+		t.Errorf("objectives = %s", got)
+	}
+	if *c.Budgets.ErrorRate != slo.Ratio(0.001) || *c.Budgets.Throughput != 190 {
+		t.Errorf("budgets = %+v", c.Budgets)
+	}
+	if c2 := p.Checks[1].Propagation; c2.Write.Method != "POST" || c2.Samples != 50 || c2.Concurrency != 5 || c2.Timeout.Duration != 3*time.Second {
+		t.Errorf("second check's propagation = %+v", c2)
+	}
+}
+
+func TestParseLoadAndPropagationErrors(t *testing.T) {
+	head := "version: 1\nstack:\n  replica: {compose: compose.yaml, under_test: [api]}\nchecks:\n"
+	tests := []struct {
+		name, check string
+		line, col   int
+		want        string
+	}{
+		{"bad rate", "  - {name: l, kind: load, service: api, load: {rate: fast, duration: 1s, targets: [{path: /}]}, budgets: {error_rate: 1%}}\n",
+			5, 54, "checks[0].load.rate:"},
+		{"bad ratio", "  - {name: l, kind: load, service: api, load: {rate: 5/s, duration: 1s, targets: [{path: /}]}, budgets: {error_rate: 150%}}\n",
+			5, 118, `checks[0].budgets.error_rate: percentage "150%" is over 100%`},
+		{"bad latency budget", "  - {name: l, kind: load, service: api, load: {rate: 5/s, duration: 1s, targets: [{path: /}]}, budgets: {latency: {p99: quick}}}\n",
+			5, 121, `checks[0].budgets.latency.p99: invalid latency "quick"`},
+		{"unknown percentile", "  - {name: l, kind: load, service: api, load: {rate: 5/s, duration: 1s, targets: [{path: /}]}, budgets: {latency: {p98: 1s}}}\n",
+			5, 116, `unknown key "p98"; did you mean "p90"?`},
+		{"load check without budgets", "  - {name: l, kind: load, service: api, load: {rate: 5/s, duration: 1s, targets: [{path: /}]}}\n",
+			5, 5, "a load check needs budgets"},
+		{"load check without load", "  - {name: l, kind: load, service: api, budgets: {error_rate: 1%}}\n",
+			5, 5, `missing required field "load"`},
+		{"load without targets", "  - {name: l, kind: load, service: api, load: {rate: 5/s, duration: 1s, targets: []}, budgets: {error_rate: 1%}}\n",
+			5, 82, "expected at least one target"},
+		{"target with no service anywhere", "  - {name: l, kind: load, load: {rate: 5/s, duration: 1s, targets: [{path: /}]}, budgets: {error_rate: 1%}}\n",
+			5, 69, `set "service" or "url" here or "service" on the check`},
+		{"target to an undefined service", "  - {name: l, kind: load, load: {rate: 5/s, duration: 1s, targets: [{service: apii, path: /}]}, budgets: {error_rate: 1%}}\n",
+			5, 79, `undefined service "apii"`},
+		{"budgets on an http check", "  - {name: h, kind: http, service: api, budgets: {error_rate: 1%}}\n",
+			5, 41, `budgets does not apply to a "http" check`},
+		{"expect on a load check", "  - {name: l, kind: load, service: api, expect: {status: 200}, load: {rate: 5/s, duration: 1s, targets: [{path: /}]}, budgets: {error_rate: 1%}}\n",
+			5, 41, `expect does not apply to a "load" check`},
+		{"propagation budgets without propagation", "  - {name: l, kind: load, service: api, load: {rate: 5/s, duration: 1s, targets: [{path: /}]}, budgets: {propagation: {p50: 1s}}}\n",
+			5, 106, "propagation budgets need a propagation section"},
+		{"write without token", "  - {name: p, kind: propagation, service: api, propagation: {write: {path: /kv/x}, reads: [{path: /kv/x}]}, budgets: {propagation: {max: 1s}}}\n",
+			5, 69, "the write must carry the token"},
+		{"propagation check held to latency", "  - {name: p, kind: propagation, service: api, propagation: {write: {path: '/kv/{token}'}, reads: [{path: '/kv/{token}'}]}, budgets: {latency: {p50: 1s}}}\n",
+			5, 135, "budgets.latency applies to a load check"},
+		{"propagation without reads", "  - {name: p, kind: propagation, service: api, propagation: {write: {path: '/kv/{token}'}, reads: []}, budgets: {propagation: {max: 1s}}}\n",
+			5, 99, "expected at least one read endpoint"},
+		{"zero samples", "  - {name: p, kind: propagation, service: api, propagation: {write: {path: '/kv/{token}'}, reads: [{path: /}], samples: 0}, budgets: {propagation: {max: 1s}}}\n",
+			5, 121, "expected at least 1 sample"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseInDir(t, head+tt.check, "")
+			var errs Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("error %v, want plan errors", err)
+			}
+			if len(errs) > 1 && strings.Contains(err.Error(), "needs budgets") && !strings.Contains(tt.want, "needs budgets") {
+				t.Errorf("a bad budget also reported as missing budgets:\n%v", err)
+			}
+			for _, e := range errs {
+				if e.Line == tt.line && e.Column == tt.col && strings.Contains(e.Error(), tt.want) {
+					return
+				}
+			}
+			t.Errorf("no error at %d:%d containing %q; got:\n%v", tt.line, tt.col, tt.want, err)
+		})
+	}
+}

@@ -1,0 +1,176 @@
+package plan
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// kindFields are the keys that belong to one kind of check only.
+var kindFields = map[string][]string{
+	"request":        {KindHTTP},
+	"expect":         {KindHTTP},
+	"url":            {KindHTTP},
+	"port":           {KindHTTP, KindLoad, KindPropagation},
+	"retries":        {KindHTTP},
+	"retry_interval": {KindHTTP},
+	"load":           {KindLoad},
+	"propagation":    {KindLoad, KindPropagation},
+	"budgets":        {KindLoad, KindPropagation},
+}
+
+// kindOnly reports keys given to a check of a kind they do not apply to.
+func (v *validator) kindOnly(path string, c *Check) {
+	for _, field := range slices.Sorted(maps.Keys(kindFields)) {
+		kinds := kindFields[field]
+		if v.has(path+"."+field) && !slices.Contains(kinds, c.Kind) {
+			v.failKey(path+"."+field, "%s does not apply to a %q check; it is for kind %s", field, c.Kind, strings.Join(quoteAll(kinds), " or "))
+		}
+	}
+}
+
+// loadCheck validates a "load" check: its load, budgets, and optionally the
+// propagation measured while it runs.
+func (v *validator) loadCheck(path string, c *Check) {
+	if c.Service != "" {
+		v.service(path+".service", c.Service)
+	}
+	lp := path + ".load"
+	if c.Load == nil {
+		if !v.bad[lp] {
+			v.fail(path, "missing required field %q: the rate, duration and targets of the load", "load")
+		}
+	} else {
+		v.required(lp, "rate")
+		if v.required(lp, "duration") && c.Load.Duration.Duration == 0 {
+			v.fail(lp+".duration", "expected a duration longer than 0")
+		}
+		if v.required(lp, "targets") && len(c.Load.Targets) == 0 && !v.bad[lp+".targets"] {
+			v.fail(lp+".targets", "expected at least one target")
+		}
+		for i := range c.Load.Targets {
+			v.endpoint(fmt.Sprintf("%s.targets[%d]", lp, i), &c.Load.Targets[i], c.Service)
+		}
+	}
+	if c.Propagation != nil {
+		v.propagation(path+".propagation", c.Propagation, c.Service)
+	} else if v.budgetsGiven(path + ".budgets.propagation") {
+		v.failKey(path+".budgets.propagation", "propagation budgets need a propagation section to measure")
+	}
+	b := path + ".budgets"
+	if !v.budgetsGiven(b+".latency") && !v.has(b+".error_rate") && !v.has(b+".throughput") && !v.budgetsGiven(b+".propagation") && !v.erredUnder(b) {
+		v.fail(path, "a load check needs budgets: latency percentiles, error_rate, throughput or propagation")
+	}
+}
+
+// propagationCheck validates a "propagation" check.
+func (v *validator) propagationCheck(path string, c *Check) {
+	if c.Service != "" {
+		v.service(path+".service", c.Service)
+	}
+	if c.Propagation == nil {
+		if !v.bad[path+".propagation"] {
+			v.fail(path, "missing required field %q: the write and the reads to time", "propagation")
+		}
+		return
+	}
+	v.propagation(path+".propagation", c.Propagation, c.Service)
+	b := path + ".budgets"
+	for _, f := range []string{"latency", "error_rate", "throughput"} {
+		if v.has(b + "." + f) {
+			v.failKey(b+"."+f, "budgets.%s applies to a load check; a propagation check is held to budgets.propagation", f)
+		}
+	}
+	if !v.budgetsGiven(b+".propagation") && !v.erredUnder(b) {
+		v.fail(path, "a propagation check needs budgets.propagation, e.g. {p50: 200ms, max: 2s}")
+	}
+}
+
+func (v *validator) propagation(path string, p *Propagation, service string) {
+	if v.required(path, "write") {
+		v.endpoint(path+".write", &p.Write, service)
+	}
+	if v.required(path, "reads") && len(p.Reads) == 0 && !v.bad[path+".reads"] {
+		v.fail(path+".reads", "expected at least one read endpoint")
+	}
+	for i := range p.Reads {
+		v.endpoint(fmt.Sprintf("%s.reads[%d]", path, i), &p.Reads[i], service)
+	}
+	if v.has(path+".samples") && p.Samples < 1 {
+		v.fail(path+".samples", "expected at least 1 sample, got %d", p.Samples)
+	}
+	if v.has(path+".concurrency") && p.Concurrency < 1 {
+		v.fail(path+".concurrency", "expected a concurrency of at least 1, got %d", p.Concurrency)
+	}
+	v.positive(path+".interval", p.Interval)
+	v.positive(path+".timeout", p.Timeout)
+	if !strings.Contains(p.Write.Path+p.Write.URL+p.Write.Body, "{token}") && v.has(path+".write") {
+		v.fail(path+".write", "the write must carry the token: put {token} in its path, url or body")
+	}
+}
+
+// endpoint validates a request to a service or URL; one without either goes
+// to the check's service, when there is one.
+func (v *validator) endpoint(path string, e *Endpoint, checkService string) {
+	hasService, hasURL := v.has(path+".service"), v.has(path+".url")
+	switch {
+	case hasService && hasURL:
+		v.fail(path+".url", `set either "service" or "url", not both`)
+	case hasURL:
+		v.absoluteURL(path+".url", strings.ReplaceAll(e.URL, "{token}", "token"))
+		if v.has(path + ".port") {
+			v.fail(path+".port", `port applies to "service", not "url": put the port in the URL`)
+		}
+	case hasService:
+		if v.service(path+".service", e.Service) {
+			v.port(path, e.Service, e.Port)
+		}
+	case checkService != "":
+		if _, ok := v.services[checkService]; ok {
+			v.port(path, checkService, e.Port)
+		}
+	default:
+		if !v.bad[path] {
+			v.fail(path, `missing required field: set "service" or "url" here or "service" on the check`)
+		}
+	}
+	if v.has(path+".method") && !slices.Contains(httpMethods, e.Method) {
+		v.fail(path+".method", "unknown HTTP method %q; expected one of %s%s", e.Method, strings.Join(httpMethods, ", "), didYouMean(e.Method, httpMethods))
+	}
+	if v.has(path+".path") && !strings.HasPrefix(e.Path, "/") {
+		v.fail(path+".path", `expected a path starting with "/", got %q`, e.Path)
+	}
+	if v.has(path+".weight") && e.Weight < 0 {
+		v.fail(path+".weight", "expected a weight that is not negative, got %d", e.Weight)
+	}
+}
+
+// erredUnder reports whether the value at path, or one inside it, already
+// has an error: then "missing" would be a second, misleading one.
+func (v *validator) erredUnder(path string) bool {
+	for _, e := range v.errs {
+		if e.Field == path || strings.HasPrefix(e.Field, path+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// budgetsGiven reports whether any percentile budget is given at path.
+func (v *validator) budgetsGiven(path string) bool {
+	for _, q := range []string{"p50", "p90", "p95", "p99", "p999", "max"} {
+		if v.has(path + "." + q) {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteAll(s []string) []string {
+	q := make([]string, len(s))
+	for i, x := range s {
+		q[i] = fmt.Sprintf("%q", x)
+	}
+	return q
+}
