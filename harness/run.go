@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/postflight/postflight/harness/check"
@@ -85,6 +86,12 @@ type run struct {
 	rep   *report.Report
 	start time.Time
 	down1 bool
+	// tty says Progress is a terminal: progress of long checks then
+	// rewrites one line in place; elsewhere it is plain lines, throttled.
+	tty          bool
+	mu           sync.Mutex
+	progressLive bool
+	lastProgress time.Time
 }
 
 func newRun(p *plan.Plan, opts Options) *run {
@@ -98,9 +105,13 @@ func newRun(p *plan.Plan, opts Options) *run {
 		opts.Progress = io.Discard
 	}
 	now := time.Now()
-	return &run{plan: p, opts: opts, start: now, rep: &report.Report{
+	r := &run{plan: p, opts: opts, start: now, tty: isTerminal(opts.Progress), rep: &report.Report{
 		RunID: opts.RunID, Plan: p.Path, Name: p.Name, Started: now, DryRun: opts.DryRun,
 	}}
+	if r.opts.Phases.Progress == nil {
+		r.opts.Phases.Progress = r.progress
+	}
+	return r
 }
 
 // resolve settles the images: flags win over the plan.
@@ -369,7 +380,44 @@ func writeFile(path string, rep *report.Report, write func(io.Writer, *report.Re
 }
 
 func (r *run) logf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.progressLive {
+		fmt.Fprint(r.opts.Progress, "\r\033[K")
+		r.progressLive = false
+	}
 	fmt.Fprintf(r.opts.Progress, "[%6.1fs] %s\n", time.Since(r.start).Seconds(), fmt.Sprintf(format, args...))
+}
+
+// progressEvery is how often progress lines go to a log that is not a
+// terminal.
+const progressEvery = 5 * time.Second
+
+// progress shows a progress line of a long check: in place on a terminal,
+// as a plain line every progressEvery elsewhere (CI logs).
+func (r *run) progress(line string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	stamp := fmt.Sprintf("[%6.1fs] %s", time.Since(r.start).Seconds(), line)
+	if r.tty {
+		fmt.Fprint(r.opts.Progress, "\r\033[K"+stamp)
+		r.progressLive = true
+		return
+	}
+	if time.Since(r.lastProgress) >= progressEvery {
+		fmt.Fprintln(r.opts.Progress, stamp)
+		r.lastProgress = time.Now()
+	}
+}
+
+// isTerminal reports whether w is a character device, such as a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func (r *run) prefixed(prefix string) func(string, ...any) {

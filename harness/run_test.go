@@ -70,8 +70,8 @@ func TestRunDemoGoodVersionPasses(t *testing.T) {
 	if rep.Outcome != report.Passed || rep.ExitCode != 0 {
 		t.Fatalf("outcome %s (exit %d): %s; checks %+v", rep.Outcome, rep.ExitCode, rep.Summary, rep.Checks)
 	}
-	if len(rep.Checks) != 5 {
-		t.Fatalf("got %d check results, want the plan's 5", len(rep.Checks))
+	if len(rep.Checks) != 6 {
+		t.Fatalf("got %d check results, want the plan's 6", len(rep.Checks))
 	}
 	for _, c := range rep.Checks {
 		if c.Status != slo.Pass || !strings.HasPrefix(c.Target, "GET http://127.0.0.1:") && !strings.HasPrefix(c.Target, "PUT http://127.0.0.1:") {
@@ -99,7 +99,7 @@ func TestRunDemoBrokenVersionRollsBackAndVerifies(t *testing.T) {
 		t.Fatalf("outcome %s (exit %d): %s", rep.Outcome, rep.ExitCode, rep.Summary)
 	}
 	want := map[string]slo.Status{"writer-healthy": slo.Pass, "reader-healthy": slo.Pass, "write-accepted": slo.Pass,
-		"read-your-write": slo.Fail, "replicated-to-reader": slo.Fail}
+		"read-your-write": slo.Fail, "replicated-to-reader": slo.Fail, "kv-under-load": slo.Fail}
 	got := byName(rep)
 	for name, st := range want {
 		if got[name] != st {
@@ -107,7 +107,7 @@ func TestRunDemoBrokenVersionRollsBackAndVerifies(t *testing.T) {
 		}
 	}
 	for _, c := range rep.Checks {
-		if c.Status == slo.Fail && !strings.Contains(c.Observed, "status 500") {
+		if c.Status == slo.Fail && !strings.Contains(c.Observed, "status 500") && !strings.Contains(c.Observed, "status 500 x") {
 			t.Errorf("check %s observed %q, want the 500 the broken version answers", c.Name, c.Observed)
 		}
 	}
@@ -115,10 +115,10 @@ func TestRunDemoBrokenVersionRollsBackAndVerifies(t *testing.T) {
 	if rb == nil || rb.Outcome == nil {
 		t.Fatalf("no rollback recorded: %+v", rb)
 	}
-	if !strings.Contains(rb.Outcome.Output, "rolling back writer,reader from postflight-demo:1.1.0 to postflight-demo:1.0.0 because 2 of 5 checks failed") {
+	if !strings.Contains(rb.Outcome.Output, "rolling back writer,reader from postflight-demo:1.1.0 to postflight-demo:1.0.0 because 3 of 6 checks failed: read-your-write (status 500, want 200") {
 		t.Errorf("rollback command output %q lacks the images and reason from its environment", rb.Outcome.Output)
 	}
-	if rb.VerifyVerdict == nil || rb.VerifyVerdict.Status != slo.Pass || len(rb.Verify) != 5 {
+	if rb.VerifyVerdict == nil || rb.VerifyVerdict.Status != slo.Pass || len(rb.Verify) != 6 {
 		t.Fatalf("verify after rollback: %+v %+v", rb.VerifyVerdict, rb.Verify)
 	}
 	if left := leftovers(t, cli, rep.RunID); len(left) > 0 {
@@ -134,7 +134,7 @@ func TestRunDemoBrokenVersionRollsBackAndVerifies(t *testing.T) {
 	if err := json.Unmarshal(b, &fromJSON); err != nil {
 		t.Fatal(err)
 	}
-	if fromJSON.Outcome != report.RolledBack || fromJSON.Verdict.Status != slo.Fail || len(fromJSON.Checks) != 5 {
+	if fromJSON.Outcome != report.RolledBack || fromJSON.Verdict.Status != slo.Fail || len(fromJSON.Checks) != 6 {
 		t.Errorf("postflight.json: outcome %s verdict %s, %d checks", fromJSON.Outcome, fromJSON.Verdict.Status, len(fromJSON.Checks))
 	}
 	var junit struct {
@@ -151,8 +151,8 @@ func TestRunDemoBrokenVersionRollsBackAndVerifies(t *testing.T) {
 	if err := xml.Unmarshal(b, &junit); err != nil {
 		t.Fatal(err)
 	}
-	if junit.Tests != 10 || junit.Failures != 2 || len(junit.Suites) != 2 || junit.Suites[1].Name != "postflight.verify" {
-		t.Errorf("junit.xml: %d tests, %d failures, suites %+v; want 10 tests (check + verify), 2 failures", junit.Tests, junit.Failures, junit.Suites)
+	if junit.Tests != 12 || junit.Failures != 3 || len(junit.Suites) != 2 || junit.Suites[1].Name != "postflight.verify" {
+		t.Errorf("junit.xml: %d tests, %d failures, suites %+v; want 12 tests (check + verify), 3 failures", junit.Tests, junit.Failures, junit.Suites)
 	}
 }
 
@@ -307,5 +307,45 @@ func TestRunVersionThatDoesNotStartFails(t *testing.T) {
 	t.Logf("failed after %s", time.Since(start).Round(time.Millisecond))
 	if left := leftovers(t, cli, rep.RunID); len(left) > 0 {
 		t.Errorf("left behind: %v", left)
+	}
+}
+
+// The SLO regressions of the demo: function checks pass, a budget does not,
+// and the report names the objective and by how much.
+func TestRunDemoSLORegressionsRollBack(t *testing.T) {
+	cli := needDocker(t)
+	tests := []struct {
+		version, objective string
+	}{
+		{"1.2.0", "propagation p50"}, // the reader applies changes 3s late
+		{"1.3.0", "p50 latency"},     // reads take 300ms
+	}
+	for _, tt := range tests {
+		t.Run(tt.version, func(t *testing.T) {
+			rep, err := harness.Run(context.Background(), loadPlan(t, demoPlan), harness.Options{
+				NewImage: "postflight-demo:" + tt.version, OldImage: "postflight-demo:1.0.0",
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Outcome != report.RolledBack {
+				t.Fatalf("outcome %s: %s", rep.Outcome, rep.Summary)
+			}
+			for _, c := range rep.Checks {
+				want := slo.Pass
+				if c.Name == "kv-under-load" {
+					want = slo.Fail
+				}
+				if c.Status != want {
+					t.Errorf("check %s: %s (%s), want %s", c.Name, c.Status, c.Reason, want)
+				}
+			}
+			if !strings.Contains(rep.Verdict.Reason, tt.objective+" ") || !strings.Contains(rep.Verdict.Reason, "exceeds budget") {
+				t.Errorf("verdict %q does not name %q and by how much", rep.Verdict.Reason, tt.objective)
+			}
+			if left := leftovers(t, cli, rep.RunID); len(left) > 0 {
+				t.Errorf("left behind: %v", left)
+			}
+		})
 	}
 }

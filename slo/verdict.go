@@ -20,6 +20,8 @@ type Verdict struct {
 type Outcome struct {
 	Name   string
 	Status Status
+	// Reason, for a failed check, is quoted in the verdict's reason.
+	Reason string
 }
 
 // Decide folds check outcomes into a verdict. A run with no outcome at all
@@ -33,7 +35,11 @@ func Decide(outcomes []Outcome) Verdict {
 			v.Passed++
 		case Fail:
 			v.Failed++
-			failed = append(failed, o.Name)
+			if o.Reason != "" {
+				failed = append(failed, fmt.Sprintf("%s (%s)", o.Name, o.Reason))
+			} else {
+				failed = append(failed, o.Name)
+			}
 		default:
 			v.Inconclusive++
 			unsure = append(unsure, o.Name)

@@ -16,10 +16,11 @@ func TestDecide(t *testing.T) {
 		rollbackIf bool // with OnInconclusive
 	}{
 		{"no checks is inconclusive, not pass", nil, Inconclusive, "no check ran", false, true},
-		{"all pass", []Outcome{{"a", Pass}, {"b", Pass}}, Pass, "all 2 checks passed", false, false},
-		{"one fail fails the run", []Outcome{{"a", Pass}, {"b", Fail}}, Fail, "1 of 2 checks failed: b", true, true},
-		{"inconclusive is not pass", []Outcome{{"a", Pass}, {"b", Inconclusive}}, Inconclusive, "could not measure: b", false, true},
-		{"fail outranks inconclusive and names both", []Outcome{{"a", Inconclusive}, {"b", Fail}}, Fail, "inconclusive: a", true, true},
+		{"all pass", []Outcome{{"a", Pass, ""}, {"b", Pass, ""}}, Pass, "all 2 checks passed", false, false},
+		{"one fail fails the run", []Outcome{{"a", Pass, ""}, {"b", Fail, ""}}, Fail, "1 of 2 checks failed: b", true, true},
+		{"inconclusive is not pass", []Outcome{{"a", Pass, ""}, {"b", Inconclusive, ""}}, Inconclusive, "could not measure: b", false, true},
+		{"fail outranks inconclusive and names both", []Outcome{{"a", Inconclusive, ""}, {"b", Fail, ""}}, Fail, "inconclusive: a", true, true},
+		{"a failure's reason is quoted", []Outcome{{"lat", Fail, "p99 latency 412ms exceeds budget 250ms by 162ms (65%)"}}, Fail, "failed: lat (p99 latency 412ms exceeds budget 250ms by 162ms (65%))", true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,7 +43,9 @@ func runPhase(path string) int {
 	}
 
 	rec := &recorder{}
-	RegisterChecks(req, rec.add)
+	RegisterChecks(req, rec.add, func(line string) {
+		fmt.Fprintf(os.Stderr, "%s%s\n", progressMarker, line)
+	})
 	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
 	// Only the phase's own specs run, also in a binary (a test binary, a
 	// user's program) that declares Ginkgo specs of its own.

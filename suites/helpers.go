@@ -19,9 +19,18 @@ import (
 //		Expect(r).To(suites.Pass())
 //	})
 func Run(ctx context.Context, c plan.Check, phase string, eps check.Endpoints) check.Result {
+	return runCheck(ctx, c, phase, eps, nil)
+}
+
+// runCheck runs a check of any kind; long ones report progress.
+func runCheck(ctx context.Context, c plan.Check, phase string, eps check.Endpoints, progress check.Progress) check.Result {
 	switch c.Kind {
-	case "http", "":
+	case plan.KindHTTP, "":
 		return check.NewHTTPChecker().Run(ctx, c, phase, eps)
+	case plan.KindLoad:
+		return check.RunLoad(ctx, c, phase, eps, progress)
+	case plan.KindPropagation:
+		return check.RunPropagation(ctx, c, phase, eps)
 	default:
 		return check.Result{Name: c.Name, Kind: c.Kind, Phase: phase, Status: slo.Inconclusive,
 			Reason: fmt.Sprintf("unknown check kind %q", c.Kind)}

@@ -62,12 +62,14 @@ func EndpointKey(service string, port int) string { return fmt.Sprintf("%s:%d", 
 // checks then report why they could not measure.
 func ResolveEndpoints(checks []plan.Check, eps check.Endpoints) map[string]string {
 	out := map[string]string{}
+	if eps == nil {
+		return out
+	}
 	for _, c := range checks {
-		if c.Service == "" || eps == nil {
-			continue
-		}
-		if u, err := eps.BaseURL(c.Service, c.Port); err == nil {
-			out[EndpointKey(c.Service, c.Port)] = u
+		for _, sp := range c.ServicePorts() {
+			if u, err := eps.BaseURL(sp.Service, sp.Port); err == nil {
+				out[EndpointKey(sp.Service, sp.Port)] = u
+			}
 		}
 	}
 	return out
@@ -81,6 +83,9 @@ type Runner struct {
 	Executable string
 	// Output receives the Ginkgo output of the phase; nil discards it.
 	Output io.Writer
+	// Progress receives the progress lines of long checks; nil discards
+	// them.
+	Progress func(line string)
 	// Grace is how long a child gets to finish after an interrupt.
 	Grace time.Duration
 }
@@ -117,7 +122,9 @@ func (r Runner) Run(ctx context.Context, req PhaseRequest) ([]check.Result, erro
 	if r.Output != nil {
 		out = io.MultiWriter(r.Output, &tail)
 	}
-	cmd.Stdout, cmd.Stderr = out, out
+	lines := &lineSplitter{progress: r.Progress, rest: out}
+	defer lines.flush()
+	cmd.Stdout, cmd.Stderr = lines, lines
 	// On interrupt the child gets SIGINT, so Ginkgo stops the running spec
 	// and reports; it is killed only if it does not finish in time.
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
@@ -165,4 +172,45 @@ func lastLine(b []byte) string {
 		return ""
 	}
 	return ": " + string(b)
+}
+
+// progressMarker starts a line a phase process writes for the parent's
+// progress display rather than for its log.
+const progressMarker = "\x1epostflight-progress: "
+
+// lineSplitter sends progress lines to progress and the rest to rest. The
+// child's stdout and stderr both write to it, one Write at a time.
+type lineSplitter struct {
+	progress func(string)
+	rest     io.Writer
+	buf      []byte
+}
+
+func (l *lineSplitter) Write(p []byte) (int, error) {
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		l.line(l.buf[:i+1])
+		l.buf = l.buf[i+1:]
+	}
+}
+
+func (l *lineSplitter) line(b []byte) {
+	if s, ok := bytes.CutPrefix(b, []byte(progressMarker)); ok {
+		if l.progress != nil {
+			l.progress(string(bytes.TrimRight(s, "\n")))
+		}
+		return
+	}
+	l.rest.Write(b)
+}
+
+func (l *lineSplitter) flush() {
+	if len(l.buf) > 0 {
+		l.line(l.buf)
+		l.buf = nil
+	}
 }

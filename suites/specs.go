@@ -25,12 +25,12 @@ func specLabels(c plan.Check, phase string) ginkgo.Labels {
 // that could not measure is skipped with the reason, never passed. Specs run
 // in the plan's order (a check may read what an earlier one wrote), and a
 // failed one does not stop the rest.
-func RegisterChecks(req PhaseRequest, record func(check.Result)) bool {
+func RegisterChecks(req PhaseRequest, record func(check.Result), progress check.Progress) bool {
 	eps := Endpoints(req.Endpoints)
 	return ginkgo.Describe(req.Phase, ginkgo.Label(phaseLabel), ginkgo.Ordered, ginkgo.ContinueOnFailure, func() {
 		for _, c := range req.Checks {
 			ginkgo.It(c.Name, specLabels(c, req.Phase), func(ctx ginkgo.SpecContext) {
-				r := Run(ctx, c, req.Phase, eps)
+				r := runCheck(ctx, c, req.Phase, eps, progress)
 				record(r)
 				ginkgo.AddReportEntry("result", r)
 				switch r.Status {

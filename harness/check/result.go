@@ -23,10 +23,18 @@ type Result struct {
 	Reason   string        `json:"reason"`
 	Attempts int           `json:"attempts"`
 	Duration time.Duration `json:"duration_ns"`
+	// Objectives are the budgets a load or propagation check was held to,
+	// each with its observed value and margin.
+	Objectives []slo.Evaluation `json:"objectives,omitempty"`
 }
 
+// Progress receives one-line progress reports of long checks (load).
+type Progress func(line string)
+
 // Outcome is what a verdict needs of the result.
-func (r Result) Outcome() slo.Outcome { return slo.Outcome{Name: r.Name, Status: r.Status} }
+func (r Result) Outcome() slo.Outcome {
+	return slo.Outcome{Name: r.Name, Status: r.Status, Reason: r.Reason}
+}
 
 // Outcomes maps results to verdict inputs.
 func Outcomes(rs []Result) []slo.Outcome {

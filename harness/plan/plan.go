@@ -8,6 +8,7 @@ package plan
 
 import (
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/postflight/postflight/slo"
@@ -149,6 +150,9 @@ type LoadSpec struct {
 type Propagation struct {
 	Write Endpoint   `yaml:"write"`
 	Reads []Endpoint `yaml:"reads"`
+	// Field, when set, is a JSONPath ("$.value"): a read shows the token
+	// when its JSON body has it there. Otherwise the body must contain it.
+	Field string `yaml:"field"`
 	// Samples is how many tokens are written; Concurrency how many are in
 	// flight at once.
 	Samples     int `yaml:"samples"`
@@ -263,3 +267,50 @@ func (d Duration) Or(def time.Duration) time.Duration {
 
 // Dir is the directory relative paths in the plan are resolved against.
 func (p *Plan) Dir() string { return filepath.Dir(p.Path) }
+
+// ServicePort is a stack service and one of its ports (0: its only one).
+type ServicePort struct {
+	Service string
+	Port    int
+}
+
+// ServicePorts lists the stack services a check sends requests to.
+func (c Check) ServicePorts() []ServicePort {
+	var out []ServicePort
+	add := func(service string, port int) {
+		if service != "" && !slices.Contains(out, ServicePort{service, port}) {
+			out = append(out, ServicePort{service, port})
+		}
+	}
+	endpoint := func(e Endpoint) {
+		if e.URL == "" {
+			add(firstNonEmpty(e.Service, c.Service), e.Port)
+		}
+	}
+	if c.Kind == KindHTTP || c.Kind == "" {
+		if c.URL == "" {
+			add(c.Service, c.Port)
+		}
+	}
+	if c.Load != nil {
+		for _, t := range c.Load.Targets {
+			endpoint(t)
+		}
+	}
+	if p := c.Propagation; p != nil {
+		endpoint(p.Write)
+		for _, r := range p.Reads {
+			endpoint(r)
+		}
+	}
+	return out
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

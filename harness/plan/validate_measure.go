@@ -2,6 +2,8 @@ package plan
 
 import (
 	"fmt"
+
+	"github.com/ohler55/ojg/jp"
 	"maps"
 	"slices"
 	"strings"
@@ -102,6 +104,11 @@ func (v *validator) propagation(path string, p *Propagation, service string) {
 	}
 	if v.has(path+".concurrency") && p.Concurrency < 1 {
 		v.fail(path+".concurrency", "expected a concurrency of at least 1, got %d", p.Concurrency)
+	}
+	if v.has(path + ".field") {
+		if _, err := jp.ParseString(p.Field); err != nil || !strings.HasPrefix(p.Field, "$") {
+			v.fail(path+".field", "invalid JSONPath selector %q (like $.value)", p.Field)
+		}
 	}
 	v.positive(path+".interval", p.Interval)
 	v.positive(path+".timeout", p.Timeout)

@@ -65,14 +65,20 @@ func (p *printer) results(rs []check.Result) {
 		width = max(width, len(c.Name))
 	}
 	for _, c := range rs {
+		pad := fmt.Sprintf("  %-12s %-*s  ", "", width, "")
 		p.f("  %-12s %-*s  %s\n", mark(c.Status), width, c.Name, c.Target)
-		switch c.Status {
-		case slo.Pass:
-			p.f("  %-12s %-*s  %s (%d attempt(s), %s)\n", "", width, "", c.Observed, c.Attempts, c.Duration.Round(time.Millisecond))
+		switch {
+		case len(c.Objectives) > 0:
+			p.f("%sobserved %s\n", pad, c.Observed)
+			for _, o := range c.Objectives {
+				p.f("%s%-12s %s\n", pad, mark(o.Status), o.Reason)
+			}
+		case c.Status == slo.Pass:
+			p.f("%s%s (%d attempt(s), %s)\n", pad, c.Observed, c.Attempts, c.Duration.Round(time.Millisecond))
 		default:
-			p.f("  %-12s %-*s  expected %s\n", "", width, "", c.Expected)
-			p.f("  %-12s %-*s  observed %s\n", "", width, "", c.Observed)
-			p.f("  %-12s %-*s  reason   %s\n", "", width, "", c.Reason)
+			p.f("%sexpected %s\n", pad, c.Expected)
+			p.f("%sobserved %s\n", pad, c.Observed)
+			p.f("%sreason   %s\n", pad, c.Reason)
 		}
 	}
 }

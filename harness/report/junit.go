@@ -90,8 +90,11 @@ func suiteOf(name string, rs []check.Result, started time.Time, props []junitPro
 		s.Timestamp = started.UTC().Format(time.RFC3339)
 	}
 	for _, c := range rs {
-		tc := junitCase{Name: c.Name, Classname: name + "." + c.Kind, Time: c.Duration.Seconds(),
-			SystemOut: fmt.Sprintf("target: %s\nexpected: %s\nobserved: %s\nattempts: %d\n", c.Target, c.Expected, c.Observed, c.Attempts)}
+		out := fmt.Sprintf("target: %s\nexpected: %s\nobserved: %s\nattempts: %d\n", c.Target, c.Expected, c.Observed, c.Attempts)
+		for _, o := range c.Objectives {
+			out += fmt.Sprintf("%s: %s\n", o.Status, o.Reason)
+		}
+		tc := junitCase{Name: c.Name, Classname: name + "." + c.Kind, Time: c.Duration.Seconds(), SystemOut: out}
 		body := fmt.Sprintf("expected: %s\nobserved: %s\nreason: %s", c.Expected, c.Observed, c.Reason)
 		switch c.Status {
 		case slo.Fail:

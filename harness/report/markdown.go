@@ -35,11 +35,18 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 func (p *printer) mdTable(rs []check.Result) {
 	p.f("| | check | expected | observed | reason |\n|---|---|---|---|---|\n")
 	for _, c := range rs {
-		icon := map[slo.Status]string{slo.Pass: "✅ pass", slo.Fail: "❌ fail", slo.Inconclusive: "⚠️ inconclusive"}[c.Status]
+		icon := statusIcon(c.Status)
 		p.f("| %s | %s | %s | %s | %s |\n", icon, mdEscape(c.Name), mdEscape(c.Expected), mdEscape(c.Observed), mdEscape(c.Reason))
+		for _, o := range c.Objectives {
+			p.f("| %s | ↳ %s | %s | %s | %s |\n", statusIcon(o.Status), mdEscape(o.Objective), o.Budget, o.Observed, mdEscape(o.Reason))
+		}
 	}
 }
 
 func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+func statusIcon(s slo.Status) string {
+	return map[slo.Status]string{slo.Pass: "✅ pass", slo.Fail: "❌ fail", slo.Inconclusive: "⚠️ inconclusive"}[s]
 }

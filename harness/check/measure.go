@@ -1,0 +1,291 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/postflight/postflight/harness/load"
+	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/propagation"
+	"github.com/postflight/postflight/slo"
+)
+
+// RunLoad runs a "load" check: constant-rate load on the targets, with
+// propagation measured meanwhile when the check asks for it, held to the
+// check's budgets. Figures that cannot be trusted (no request got an
+// answer, the run was interrupted) make the check inconclusive.
+func RunLoad(ctx context.Context, c plan.Check, phase string, eps Endpoints, progress Progress) (res Result) {
+	start := time.Now()
+	objs := c.Budgets.Objectives()
+	res = Result{Name: c.Name, Kind: plan.KindLoad, Phase: phase, Attempts: 1, Expected: describeObjectives(objs)}
+	defer func() { res.Duration = time.Since(start) }()
+
+	spec, err := loadSpec(c, eps)
+	if err != nil {
+		return res.inconclusive(err.Error())
+	}
+	res.Target = fmt.Sprintf("%s at %s for %s", describeTargets(spec.Targets), c.Load.Rate, c.Load.Duration.Duration)
+
+	var pr *propagation.Result
+	var prErr error
+	var wg sync.WaitGroup
+	if c.Propagation != nil {
+		ps, err := propagationSpec(c, eps)
+		if err != nil {
+			return res.inconclusive(err.Error())
+		}
+		// Propagation is measured after the warm-up, while the load runs.
+		wg.Go(func() {
+			if sleepCtx(ctx, spec.Warmup) == nil {
+				pr, prErr = propagation.Run(ctx, ps)
+			}
+		})
+	}
+	lr, err := load.Run(ctx, spec, func(p load.Progress) {
+		if progress != nil {
+			progress(describeProgress(c.Name, p, spec))
+		}
+	})
+	wg.Wait()
+	switch {
+	case err != nil:
+		return res.inconclusive(err.Error())
+	case prErr != nil:
+		return res.inconclusive("propagation: " + prErr.Error())
+	case lr.Interrupted || (pr != nil && pr.Interrupted) || ctx.Err() != nil:
+		return res.inconclusive("interrupted before the load finished")
+	case lr.Requests == 0:
+		return res.inconclusive("no request completed")
+	case lr.Answered == 0:
+		return res.inconclusive(fmt.Sprintf("no request got an answer: %s", describeErrors(lr.Errors)))
+	}
+	m := slo.Measurements{Latencies: lr.Latencies, Requests: lr.Requests, Errors: lr.Failures, Rate: slo.Rate(lr.Throughput)}
+	res.Observed = describeLoad(lr)
+	if pr != nil {
+		if why, status, ok := writesFailed(pr); ok {
+			res.Observed += "; propagation: " + why
+			return res.judged(status, "propagation: "+why)
+		}
+		m.Propagation = pr.Delays
+		res.Observed += "; " + describePropagation(pr)
+	}
+	return res.evaluate(objs, m)
+}
+
+// RunPropagation runs a "propagation" check alone: write a token, time until
+// every read shows it.
+func RunPropagation(ctx context.Context, c plan.Check, phase string, eps Endpoints) (res Result) {
+	start := time.Now()
+	objs := c.Budgets.Objectives()
+	res = Result{Name: c.Name, Kind: plan.KindPropagation, Phase: phase, Attempts: 1, Expected: describeObjectives(objs)}
+	defer func() { res.Duration = time.Since(start) }()
+	ps, err := propagationSpec(c, eps)
+	if err != nil {
+		return res.inconclusive(err.Error())
+	}
+	res.Target = describePropagationTarget(ps)
+	pr, err := propagation.Run(ctx, ps)
+	switch {
+	case err != nil:
+		return res.inconclusive(err.Error())
+	case pr.Interrupted || ctx.Err() != nil:
+		return res.inconclusive("interrupted before the samples were taken")
+	}
+	if why, status, ok := writesFailed(pr); ok {
+		res.Observed = why
+		return res.judged(status, why)
+	}
+	res.Observed = describePropagation(pr)
+	return res.evaluate(objs, slo.Measurements{Propagation: pr.Delays})
+}
+
+func (r Result) inconclusive(why string) Result {
+	r.Status, r.Reason = slo.Inconclusive, "could not measure: "+why
+	if r.Observed == "" {
+		r.Observed = "no measurement"
+	}
+	return r
+}
+
+func (r Result) judged(s slo.Status, why string) Result {
+	if s == slo.Inconclusive {
+		return r.inconclusive(why)
+	}
+	r.Status, r.Reason = s, why
+	return r
+}
+
+func (r Result) evaluate(objs []slo.Objective, m slo.Measurements) Result {
+	r.Objectives = slo.Evaluate(objs, m)
+	r.Status, r.Reason = slo.Summarize(r.Objectives)
+	if r.Status == slo.Pass {
+		r.Reason = fmt.Sprintf("all %d objectives met", len(r.Objectives))
+	}
+	return r
+}
+
+// writesFailed says whether no propagation sample could be written, and
+// whose fault that is: writes answered with an error status are the
+// version's (fail); writes that got no answer are not measurable.
+func writesFailed(pr *propagation.Result) (why string, s slo.Status, failed bool) {
+	if pr.Written > 0 || pr.FailedWrites == 0 {
+		return "", slo.Pass, false
+	}
+	why = fmt.Sprintf("every write failed: %s", describeCounts(pr.WriteErrors))
+	for reason := range pr.WriteErrors {
+		if strings.HasPrefix(reason, "status ") {
+			return why, slo.Fail, true
+		}
+	}
+	return why, slo.Inconclusive, true
+}
+
+func loadSpec(c plan.Check, eps Endpoints) (load.Spec, error) {
+	s := load.Spec{
+		Rate:     float64(c.Load.Rate),
+		Duration: c.Load.Duration.Duration,
+		Warmup:   c.Load.Warmup.Duration,
+		Timeout:  c.Timeout.Or(plan.DefaultCheckTimeout),
+	}
+	for _, t := range c.Load.Targets {
+		u, err := endpointURL(t, c.Service, eps)
+		if err != nil {
+			return s, err
+		}
+		s.Targets = append(s.Targets, load.Target{Method: t.Method, URL: u, Headers: t.Headers, Body: []byte(t.Body), Weight: t.Weight})
+	}
+	return s, nil
+}
+
+func propagationSpec(c plan.Check, eps Endpoints) (propagation.Spec, error) {
+	p := c.Propagation
+	s := propagation.Spec{Field: p.Field, Samples: p.Samples, Concurrency: p.Concurrency,
+		Interval: p.Interval.Or(plan.DefaultPropagationInterval), Timeout: p.Timeout.Or(plan.DefaultPropagationTimeout)}
+	req := func(e plan.Endpoint) (propagation.Request, error) {
+		u, err := endpointURL(e, c.Service, eps)
+		return propagation.Request{Method: e.Method, URL: u, Headers: e.Headers, Body: []byte(e.Body)}, err
+	}
+	var err error
+	if s.Write, err = req(p.Write); err != nil {
+		return s, err
+	}
+	for _, r := range p.Reads {
+		rr, err := req(r)
+		if err != nil {
+			return s, err
+		}
+		s.Reads = append(s.Reads, rr)
+	}
+	return s, nil
+}
+
+// endpointURL is an endpoint's absolute URL: its own, or its service's (or
+// the check's service's) base URL and its path.
+func endpointURL(e plan.Endpoint, checkService string, eps Endpoints) (string, error) {
+	if e.URL != "" {
+		return e.URL, nil
+	}
+	service := e.Service
+	if service == "" {
+		service = checkService
+	}
+	if eps == nil {
+		return "", fmt.Errorf("no stack to resolve service %q", service)
+	}
+	base, err := eps.BaseURL(service, e.Port)
+	if err != nil {
+		return "", fmt.Errorf("resolve service %q: %w", service, err)
+	}
+	return strings.TrimRight(base, "/") + e.Path, nil
+}
+
+func describeObjectives(objs []slo.Objective) string {
+	parts := make([]string, len(objs))
+	for i, o := range objs {
+		op := "<="
+		if o.Bound == slo.AtLeast {
+			op = ">="
+		}
+		parts[i] = fmt.Sprintf("%s %s %s", o.Name, op, o.Budget)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func describeTargets(ts []load.Target) string {
+	if len(ts) == 1 {
+		return ts[0].Method + " " + ts[0].URL
+	}
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = fmt.Sprintf("%s %s (x%d)", t.Method, t.URL, max(t.Weight, 1))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func describeProgress(name string, p load.Progress, s load.Spec) string {
+	phase := ""
+	if p.Warmup {
+		phase = " (warm-up)"
+	}
+	return fmt.Sprintf("load %s: %s/%s%s, %d sent, %.1f/s, %d error(s)", name,
+		p.Elapsed.Round(time.Second), (s.Warmup + s.Duration).Round(time.Second), phase, p.Sent, p.Rate, p.Errors)
+}
+
+func describeLoad(lr *load.Result) string {
+	s := fmt.Sprintf("%d requests in %s (%.1f/s), %d ok, %d failed", lr.Requests, lr.Window.Round(time.Millisecond), lr.Rate, lr.Successes, lr.Failures)
+	if lr.Failures > 0 {
+		s += " (" + describeErrors(lr.Errors) + ")"
+	}
+	lat := lr.Latencies
+	return s + fmt.Sprintf("; latency p50 %s p99 %s max %s", roundDur(slo.Percentile(lat, 0.5)), roundDur(slo.Percentile(lat, 0.99)), roundDur(lat[len(lat)-1]))
+}
+
+func describePropagation(pr *propagation.Result) string {
+	d := pr.Delays
+	if len(d) == 0 {
+		return "propagation: no sample"
+	}
+	return fmt.Sprintf("propagation p50 %s max %s over %d sample(s), %d timed out", roundDur(slo.Percentile(d, 0.5)), roundDur(d[len(d)-1]), len(d), pr.TimedOut)
+}
+
+func describePropagationTarget(s propagation.Spec) string {
+	reads := make([]string, len(s.Reads))
+	for i, r := range s.Reads {
+		reads[i] = r.URL
+	}
+	return fmt.Sprintf("%s %s, then %s", s.Write.Method, s.Write.URL, strings.Join(reads, ", "))
+}
+
+func describeErrors(errs map[load.Reason]int) string {
+	m := make(map[string]int, len(errs))
+	for r, n := range errs {
+		m[string(r)] = n
+	}
+	return describeCounts(m)
+}
+
+// describeCounts is "status 500 x3, timeout x1", most frequent first.
+func describeCounts(m map[string]int) string {
+	keys := slices.Sorted(maps.Keys(m))
+	slices.SortStableFunc(keys, func(a, b string) int { return m[b] - m[a] })
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s x%d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func roundDur(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	}
+	return d
+}

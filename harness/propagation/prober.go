@@ -1,0 +1,121 @@
+package propagation
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/ohler55/ojg/jp"
+	"github.com/ohler55/ojg/oj"
+)
+
+const (
+	// maxReadBody bounds how much of a read's body is searched for the token.
+	maxReadBody = 8 << 20
+	// maxSnippet bounds how much of a failed write's body its error quotes.
+	maxSnippet = 200
+)
+
+// prober does the HTTP work of a run: writes and polls.
+type prober struct {
+	spec   Spec
+	client *http.Client
+	field  jp.Expr // nil: the token may appear anywhere in the body
+}
+
+// newProber returns a prober for a valid spec, with its own connections:
+// enough idle ones kept for every write and poll of the samples in flight.
+func newProber(s Spec) *prober {
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	p := &prober{
+		spec: s,
+		client: &http.Client{Transport: &http.Transport{
+			Proxy:               nil, // the stack under test is reached directly
+			DialContext:         dialer.DialContext,
+			MaxIdleConnsPerHost: s.Concurrency * (len(s.Reads) + 1),
+			IdleConnTimeout:     90 * time.Second,
+		}},
+	}
+	if s.Field != "" {
+		p.field = jp.MustParseString(s.Field) // validated
+	}
+	return p
+}
+
+// write writes token and returns when its answer has been read: the moment
+// propagation delays count from.
+func (p *prober) write(ctx context.Context, token string) (time.Time, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.spec.Timeout)
+	defer cancel()
+	req, err := p.spec.Write.request(ctx, token)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("write: %w", err)
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("write: %w", err)
+	}
+	defer resp.Body.Close()
+	snippet, err := io.ReadAll(io.LimitReader(resp.Body, maxSnippet))
+	if err == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("write %s %s: read answer: %w", req.Method, req.URL, err)
+	}
+	written := time.Now()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return time.Time{}, fmt.Errorf("write %s %s: %w", req.Method, req.URL,
+			&statusError{code: resp.StatusCode, snippet: string(bytes.TrimSpace(snippet))})
+	}
+	return written, nil
+}
+
+// poll reads once from read and says whether token shows there: nil if it
+// does, else why not. answered says whether an HTTP answer came back.
+func (p *prober) poll(ctx context.Context, read Request, token string) (answered bool, miss error) {
+	req, err := read.request(ctx, token)
+	if err != nil {
+		return false, fmt.Errorf("poll: %w", err)
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return false, fmt.Errorf("poll: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReadBody))
+	if err == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+	}
+	if err != nil {
+		return false, fmt.Errorf("poll %s %s: read answer: %w", req.Method, req.URL, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return true, &statusError{code: resp.StatusCode}
+	}
+	if !p.shows(body, token) {
+		return true, errAbsent
+	}
+	return true, nil
+}
+
+// shows says whether a read's body shows token.
+func (p *prober) shows(body []byte, token string) bool {
+	if p.field == nil {
+		return bytes.Contains(body, []byte(token))
+	}
+	doc, err := oj.Parse(body)
+	if err != nil {
+		return false
+	}
+	for _, v := range p.field.Get(doc) {
+		if s, ok := v.(string); ok && s == token {
+			return true
+		}
+	}
+	return false
+}
