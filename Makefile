@@ -1,6 +1,7 @@
 # postflight — see README.md.
 GO      ?= go
 BIN     := bin/postflight
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # A run removes what it creates itself, so it needs no reaper container (it
 # could not be pulled here anyway); postflight sets both when they are unset.
 export TESTCONTAINERS_RYUK_DISABLED ?= true
@@ -11,7 +12,7 @@ export TESTCONTAINERS_HOST_OVERRIDE ?= 127.0.0.1
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/postflight
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/postflight
 
 # The demo service's images, one per line of fixtures/demo/versions.txt.
 images:

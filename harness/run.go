@@ -54,6 +54,9 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error
 	if err := r.resolve(); err != nil {
 		return nil, err
 	}
+	if err := r.preflight(ctx); err != nil {
+		return nil, fmt.Errorf("%s: %w", p.Path, err)
+	}
 	r.logf("run %s of %s", r.rep.RunID, p.Path)
 
 	// 1. Bring the stack up; it comes down whatever happens next.
@@ -63,6 +66,8 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error
 	if ok := r.up(ctx, st); ok {
 		// 2. Run the checks against it.
 		r.rep.Checks = r.phase(ctx, suites.PhaseCheck, p.Checks, st)
+	} else {
+		r.rep.Checks = append(r.rep.Checks, completeResults(suites.PhaseCheck, p.Checks, nil, errors.New("the stack did not come up"))...)
 	}
 	// 3. Decide.
 	r.rep.Verdict = slo.Decide(check.Outcomes(r.rep.Checks))
@@ -239,9 +244,10 @@ func (r *run) rollBack(ctx context.Context, st stack.Stack) {
 	rb.Outcome = &out
 	if err != nil {
 		rb.Error = err.Error()
-		r.logf("rollback: %v", err)
+		r.logf("rollback: failed: %v", err)
 		return
 	}
+	r.logf("rollback: done (exit %d in %s)", out.ExitCode, out.Duration.Round(time.Millisecond))
 	verify := r.verifyChecks()
 	if len(verify) == 0 {
 		return
@@ -253,9 +259,13 @@ func (r *run) rollBack(ctx context.Context, st stack.Stack) {
 			rb.Error = "cannot verify: no old image (give --old or images.old)"
 			return
 		}
-		r.logf("rollback: replica back to %s", r.rep.OldImage)
+		r.logf("verify: starting the old version %s in the replica", r.rep.OldImage)
 		if err := st.SwapImage(ctx, r.rep.OldImage); err != nil {
 			rb.Error = fmt.Sprintf("verify: old version did not come back up: %v", err)
+			if ctx.Err() != nil {
+				rb.Error = "verify: interrupted while the old version came back up"
+			}
+			r.logf("%s", rb.Error)
 			return
 		}
 	}
@@ -296,7 +306,7 @@ func (r *run) conclude(ctx context.Context) {
 		}
 		rep.Summary = fmt.Sprintf("%s, not rolled back: %s", upper(rep.Outcome), v.Reason)
 		if rb != nil && rep.DryRun && rb.Configured {
-			rep.Summary += " (dry run)"
+			rep.Summary = fmt.Sprintf("%s, not rolled back (dry run): %s", upper(rep.Outcome), v.Reason)
 		}
 	case rb.Error != "":
 		rep.Outcome, rep.Summary = report.RollbackFailed, "ROLLBACK FAILED: "+rb.Error
@@ -331,19 +341,27 @@ func (r *run) writeReports() {
 	if err := report.WriteConsole(r.opts.Console, r.rep); err != nil {
 		r.rep.Errors = append(r.rep.Errors, fmt.Sprintf("write console summary: %v", err))
 	}
-	dir := r.opts.ReportDir
-	if dir == "" && r.plan.Report.Dir != "" {
-		dir = filepath.Join(r.plan.Dir(), r.plan.Report.Dir)
-	}
+	dir := r.reportDir()
 	if dir == "" {
 		return
 	}
 	if err := writeFiles(dir, r.rep); err != nil {
 		r.rep.Errors = append(r.rep.Errors, err.Error())
-		fmt.Fprintf(r.opts.Console, "warning: %v\n", err)
+		r.logf("warning: %v", err)
 		return
 	}
 	r.logf("reports written to %s", dir)
+}
+
+// reportDir is where the report files go; empty for none.
+func (r *run) reportDir() string {
+	if r.opts.ReportDir != "" {
+		return r.opts.ReportDir
+	}
+	if r.plan.Report.Dir != "" {
+		return filepath.Join(r.plan.Dir(), r.plan.Report.Dir)
+	}
+	return ""
 }
 
 func writeFiles(dir string, rep *report.Report) error {

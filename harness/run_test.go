@@ -175,22 +175,42 @@ func TestRunDryRunDecidesWithoutRollingBack(t *testing.T) {
 	}
 }
 
-func TestRunMissingImageIsInconclusiveNotTheVersionsFault(t *testing.T) {
+func TestRunRefusesWhatWouldFailHalfWay(t *testing.T) {
 	cli := needDocker(t)
-	rep, err := harness.Run(context.Background(), loadPlan(t, demoPlan), harness.Options{
-		NewImage: "postflight-demo:0.0.0-missing", OldImage: "postflight-demo:1.0.0",
-	})
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name string
+		opts harness.Options
+		want []string
+	}{
+		{"image under test not on this host", harness.Options{NewImage: "postflight-demo:0.0.0-missing", OldImage: "postflight-demo:1.0.0"},
+			[]string{"image postflight-demo:0.0.0-missing is not on this host (postflight does not pull images"}},
+		{"rollback target not on this host", harness.Options{NewImage: "postflight-demo:1.1.0", OldImage: "postflight-demo:9.9.9"},
+			[]string{"image postflight-demo:9.9.9 is not on this host"}},
+		{"report directory cannot be written, and the old image too", harness.Options{NewImage: "postflight-demo:1.1.0", OldImage: "postflight-demo:9.9.9", ReportDir: "/proc/postflight-reports"},
+			[]string{"image postflight-demo:9.9.9 is not on this host", "report directory /proc/postflight-reports:"}},
 	}
-	if rep.Outcome != report.Inconclusive || rep.ExitCode != 4 {
-		t.Fatalf("outcome %s (exit %d): %s", rep.Outcome, rep.ExitCode, rep.Summary)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := loadPlan(t, demoPlan)
+			rep, err := harness.Run(context.Background(), p, tt.opts)
+			if err == nil {
+				t.Fatalf("run started: %s", rep.Summary)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if n := dockertest.Labelled(t, cli, stack.LabelPlan, p.Path); len(n) > 0 {
+				t.Errorf("started %v", n)
+			}
+		})
 	}
-	if len(rep.Checks) != 1 || rep.Checks[0].Kind != "stack" || !strings.Contains(rep.Checks[0].Reason, "did not come up") {
-		t.Errorf("checks %+v, want one stack result saying the stack did not come up", rep.Checks)
-	}
-	if left := leftovers(t, cli, rep.RunID); len(left) > 0 {
-		t.Errorf("left behind: %v", left)
+	// A plan that rolls back needs an old image.
+	p := loadPlan(t, demoPlan)
+	p.Images.Old = ""
+	if _, err := harness.Run(context.Background(), p, harness.Options{NewImage: "postflight-demo:1.1.0"}); err == nil || !strings.Contains(err.Error(), "give --old or images.old") {
+		t.Errorf("no old image: err %v", err)
 	}
 }
 
@@ -298,8 +318,11 @@ func TestRunVersionThatDoesNotStartFails(t *testing.T) {
 	if rep.Outcome != report.Failed || rep.ExitCode != 1 {
 		t.Fatalf("outcome %s (exit %d): %s", rep.Outcome, rep.ExitCode, rep.Summary)
 	}
-	if len(rep.Checks) != 1 || rep.Checks[0].Status != slo.Fail || !strings.Contains(rep.Checks[0].Reason, "service writer (image under test) did not become ready") {
+	if len(rep.Checks) != 2 || rep.Checks[0].Status != slo.Fail || !strings.Contains(rep.Checks[0].Reason, "service writer (image under test) did not become ready") {
 		t.Fatalf("checks %+v, want the stack start failed on the service under test", rep.Checks)
+	}
+	if c := rep.Checks[1]; c.Name != "writer-healthy" || c.Status != slo.Inconclusive || !strings.Contains(c.Reason, "the stack did not come up") {
+		t.Errorf("the plan's check: %+v, want it listed as not measured", c)
 	}
 	if !strings.Contains(rep.Checks[0].Observed, "exited with code 2; last output: demo: -role must be writer or reader") {
 		t.Errorf("observed %q lacks the container's last output", rep.Checks[0].Observed)

@@ -10,13 +10,15 @@ import (
 
 func newCleanupCmd() *cobra.Command {
 	var runID string
-	var dryRun bool
+	var dryRun, all bool
 	cmd := &cobra.Command{
-		Use:   "cleanup [--run ID] [--dry-run]",
+		Use:   "cleanup [--run ID] [--all] [--dry-run]",
 		Short: "Remove containers and networks that killed runs left behind",
-		Long: `cleanup removes every Docker container and network carrying postflight's
-labels (` + stack.LabelManaged + `=true), or only those of one run with --run
-(the run id is printed on a run's first progress line and in its reports).
+		Long: `cleanup removes Docker containers and networks carrying postflight's labels
+(` + stack.LabelManaged + `=true) whose run is over: it leaves alone the
+resources of runs whose process still runs on this host, so it is safe while
+other runs are under way. --all removes those too; --run removes one run's,
+live or not (the run id is on a run's first progress line and in its reports).
 A run removes what it created itself, also on SIGINT and SIGTERM; cleanup is
 for runs that were killed outright (SIGKILL, a lost CI machine).`,
 		Example: `  postflight cleanup --dry-run
@@ -24,18 +26,21 @@ for runs that were killed outright (SIGKILL, a lost CI machine).`,
   postflight cleanup --run 3f9c2a1b`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cli, err := stack.NewDockerClient()
+			cli, err := stack.NewDockerClient(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer cli.Close()
 			verb := "removed"
-			var res stack.Resources
+			var res, kept stack.Resources
 			if dryRun {
 				verb = "would remove"
 				res, err = stack.Labelled(cmd.Context(), cli, stack.RunLabels(runID)...)
+				if runID == "" && !all {
+					res, kept = res.Split()
+				}
 			} else {
-				res, err = stack.Sweep(cmd.Context(), cli, runID)
+				res, kept, err = stack.Sweep(cmd.Context(), cli, runID, all)
 			}
 			out := cmd.OutOrStdout()
 			for _, c := range res.Containers {
@@ -45,10 +50,14 @@ for runs that were killed outright (SIGKILL, a lost CI machine).`,
 				fmt.Fprintf(out, "%s network %s\n", verb, n.Name)
 			}
 			fmt.Fprintf(out, "%s %d container(s), %d network(s)\n", verb, len(res.Containers), len(res.Networks))
+			if kept.Len() > 0 {
+				fmt.Fprintf(out, "left %d container(s), %d network(s) of runs still under way (--all removes them too)\n", len(kept.Containers), len(kept.Networks))
+			}
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&runID, "run", "", "only the resources of this run id")
+	cmd.Flags().StringVar(&runID, "run", "", "only the resources of this run id, live or not")
+	cmd.Flags().BoolVar(&all, "all", false, "also the resources of runs still under way")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be removed, remove nothing")
 	return cmd
 }

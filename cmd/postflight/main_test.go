@@ -205,24 +205,38 @@ func TestInterruptMidCheckRemovesEverything(t *testing.T) {
 	}
 }
 
-func TestCleanupRemovesWhatAKilledRunLeft(t *testing.T) {
+func TestCleanupRemovesWhatAKilledRunLeftAndSparesLiveRuns(t *testing.T) {
 	cli := dockerClient(t)
 	planPath, _ := filepath.Abs("testdata/slow.yaml")
-	cmd, runID, _ := startRun(t, planPath)
-	cmd.Process.Kill() // SIGKILL: the run cannot clean up
-	cmd.Wait()
-	if n := labelled(t, cli, stack.LabelRun, runID); n != 3 {
+	killed, killedID, _ := startRun(t, planPath)
+	killed.Process.Kill() // SIGKILL: the run cannot clean up
+	killed.Wait()
+	if n := labelled(t, cli, stack.LabelRun, killedID); n != 3 {
 		t.Fatalf("after SIGKILL: %d labelled containers and networks, want the 3 the run made", n)
 	}
-	r := runBin(t, "cleanup", "--run", runID, "--dry-run")
-	if r.code != 0 || !strings.Contains(r.stdout, "would remove 2 container(s), 1 network(s)") || labelled(t, cli, stack.LabelRun, runID) != 3 {
+	live, liveID, _ := startRun(t, planPath)
+
+	r := runBin(t, "cleanup", "--dry-run")
+	if r.code != 0 || !strings.Contains(r.stdout, "would remove container postflight-"+killedID+"-writer") ||
+		strings.Contains(r.stdout, liveID) || !strings.Contains(r.stdout, "of runs still under way") {
 		t.Errorf("cleanup --dry-run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	r = runBin(t, "cleanup", "--run", runID)
-	if r.code != 0 || !strings.Contains(r.stdout, "removed 2 container(s), 1 network(s)") {
+	if labelled(t, cli, stack.LabelRun, killedID) != 3 {
+		t.Error("cleanup --dry-run removed something")
+	}
+	r = runBin(t, "cleanup")
+	if r.code != 0 || !strings.Contains(r.stdout, "removed container postflight-"+killedID+"-writer") {
 		t.Errorf("cleanup: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if n := labelled(t, cli, stack.LabelRun, runID); n != 0 {
-		t.Errorf("%d labelled containers/networks left after cleanup", n)
+	if n := labelled(t, cli, stack.LabelRun, killedID); n != 0 {
+		t.Errorf("%d labelled containers/networks of the killed run left after cleanup", n)
+	}
+	if n := labelled(t, cli, stack.LabelRun, liveID); n != 3 {
+		t.Errorf("cleanup took %d of the live run's 3 resources", 3-n)
+	}
+	live.Process.Signal(syscall.SIGINT)
+	live.Wait()
+	if n := labelled(t, cli, stack.LabelRun, liveID); n != 0 {
+		t.Errorf("%d labelled containers/networks left after the live run's SIGINT", n)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -33,6 +34,7 @@ back automatically when the new version falls short.
 		Example: `  postflight validate -f postflight.yaml
   postflight run -f postflight.yaml --new app:1.4.0 --old app:1.3.2 --report-dir reports
   postflight cleanup`,
+		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -54,22 +56,41 @@ type usageError struct{ error }
 
 func (u usageError) Unwrap() error { return u.error }
 
-// exitCodeOf maps an error to its exit code: plan and usage errors are 2,
-// anything else 1.
+// version is set at build time: -ldflags "-X main.version=1.2.3".
+var version = "dev"
+
+// exitCodeOf maps an error to its exit code: plan and usage errors
+// (cobra's own included: an unknown command or flag) are 2, anything else 1.
 func exitCodeOf(err error) int {
 	var pe plan.Errors
 	var pe1 *plan.Error
 	var ue usageError
-	if errors.As(err, &pe) || errors.As(err, &pe1) || errors.As(err, &ue) {
+	if errors.As(err, &pe) || errors.As(err, &pe1) || errors.As(err, &ue) || isCobraUsage(err) {
 		return report.PlanError.ExitCode()
 	}
 	return 1
 }
 
+// isCobraUsage tells cobra's command-line errors, which it returns as plain
+// errors, from failures of the work.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, prefix := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "invalid argument", "flag needs an argument", "required flag"} {
+		if strings.HasPrefix(msg, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // requireArgs wraps cobra's argument checks as usage errors.
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usageError{fmt.Errorf("%s takes no arguments, got %q (see %s --help)", cmd.Name(), args, cmd.CommandPath())}
+		hint := ""
+		if cmd.Flags().Lookup("file") != nil {
+			hint = fmt.Sprintf("; to name the plan, use -f %s", args[0])
+		}
+		return usageError{fmt.Errorf("%s takes no arguments, got %q%s (see %s --help)", cmd.Name(), args, hint, cmd.CommandPath())}
 	}
 	return nil
 }

@@ -84,14 +84,15 @@ func (h *HTTPChecker) Run(ctx context.Context, c plan.Check, phase string, eps E
 	switch {
 	case last.status == slo.Pass:
 		res.Status, res.Observed, res.Reason = slo.Pass, last.observed, "as expected"
+	case ctx.Err() != nil:
+		// Cut short: what came back so far is not the version's verdict.
+		res.Status, res.Observed = slo.Inconclusive, lastAnswer.observed
+		res.Reason = fmt.Sprintf("could not measure: interrupted after %d attempt(s)", res.Attempts)
 	case lastAnswer.answered:
 		res.Status, res.Observed, res.Reason = slo.Fail, lastAnswer.observed, lastAnswer.reason
 	default:
 		res.Status, res.Observed = slo.Inconclusive, "no answer"
 		res.Reason = fmt.Sprintf("could not measure: no answer in %d attempt(s): %s", res.Attempts, last.reason)
-		if ctx.Err() != nil {
-			res.Reason = "could not measure: interrupted before an answer"
-		}
 	}
 	return res
 }

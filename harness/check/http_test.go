@@ -146,6 +146,7 @@ func TestHTTPCheckCannotMeasureIsInconclusive(t *testing.T) {
 		{"target down", context.Background(), plan.Check{URL: down, Retries: 1, RetryInterval: dur(time.Millisecond)}, "connection refused"},
 		{"no answer before timeout", context.Background(), plan.Check{URL: slow.URL, Timeout: dur(50 * time.Millisecond)}, "timed out"},
 		{"interrupted", cancelled, plan.Check{URL: slow.URL}, "interrupted"},
+		{"interrupted while it answered wrong", cancelled, plan.Check{URL: slow.URL + "/missing", Retries: 3}, "interrupted after"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -78,7 +78,7 @@ func (p *printer) results(rs []check.Result) {
 		default:
 			p.f("%sexpected %s\n", pad, c.Expected)
 			p.f("%sobserved %s\n", pad, c.Observed)
-			p.f("%sreason   %s\n", pad, c.Reason)
+			p.f("%sreason   %s (%d attempt(s), %s)\n", pad, c.Reason, c.Attempts, c.Duration.Round(time.Millisecond))
 		}
 	}
 }

@@ -18,8 +18,11 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	p.mdTable(r.Checks)
 	if rb := r.Rollback; rb != nil {
 		p.f("\n### Rollback\n\n%s\n\n", mdEscape(rb.Reason))
-		if rb.Outcome != nil {
-			p.f("- %s: `%s`, exit %d\n", rb.Outcome.Driver, rb.Outcome.Action, rb.Outcome.ExitCode)
+		if o := rb.Outcome; o != nil {
+			p.f("- %s: `%s`, exit %d in %s\n", o.Driver, o.Action, o.ExitCode, o.Duration.Round(1e6))
+			if lines := lastLines(o.Output, 20); len(lines) > 0 {
+				p.f("\n~~~\n%s\n~~~\n", strings.Join(lines, "\n"))
+			}
 		}
 		if rb.Error != "" {
 			p.f("- error: %s\n", mdEscape(rb.Error))
@@ -33,18 +36,18 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 }
 
 func (p *printer) mdTable(rs []check.Result) {
-	p.f("| | check | expected | observed | reason |\n|---|---|---|---|---|\n")
+	p.f("| | check | expected | observed | reason | attempts, time |\n|---|---|---|---|---|---|\n")
 	for _, c := range rs {
 		icon := statusIcon(c.Status)
-		p.f("| %s | %s | %s | %s | %s |\n", icon, mdEscape(c.Name), mdEscape(c.Expected), mdEscape(c.Observed), mdEscape(c.Reason))
+		p.f("| %s | %s | %s | %s | %s | %d, %s |\n", icon, mdEscape(c.Name), mdEscape(c.Expected), mdEscape(c.Observed), mdEscape(c.Reason), c.Attempts, c.Duration.Round(1e6))
 		for _, o := range c.Objectives {
-			p.f("| %s | ↳ %s | %s | %s | %s |\n", statusIcon(o.Status), mdEscape(o.Objective), o.Budget, o.Observed, mdEscape(o.Reason))
+			p.f("| %s | ↳ %s | %s | %s | %s | %d sample(s) |\n", statusIcon(o.Status), mdEscape(o.Objective), o.Budget, o.Observed, mdEscape(o.Reason), o.Samples)
 		}
 	}
 }
 
 func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+	return strings.NewReplacer("&", "&amp;", "|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
 func statusIcon(s slo.Status) string {

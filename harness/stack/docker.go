@@ -1,10 +1,12 @@
 package stack
 
 import (
+	"context"
 	"fmt"
 	"os"
 
 	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
 )
 
@@ -26,12 +28,14 @@ func init() {
 	tclog.SetDefault(tclog.NewNoopLogger())
 }
 
-// NewDockerClient connects to the Docker daemon named by the environment
-// (DOCKER_HOST and friends), negotiating the API version.
-func NewDockerClient() (*client.Client, error) {
-	c, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+// NewDockerClient connects to the Docker daemon the way testcontainers
+// finds it (DOCKER_HOST, the Docker context, the default socket), so that
+// what postflight lists and removes is on the daemon where the replica runs.
+// The API version is negotiated.
+func NewDockerClient(ctx context.Context) (*client.Client, error) {
+	c, err := testcontainers.NewDockerClientWithOpts(ctx, client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
 		return nil, fmt.Errorf("connect to docker: %w", err)
 	}
-	return c, nil
+	return c.Client, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/graph"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
 	"github.com/testcontainers/testcontainers-go"
 	tcnetwork "github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
@@ -155,6 +157,14 @@ func (r *Replica) start(ctx context.Context, name string, svc types.ServiceConfi
 		tcnetwork.WithNetwork([]string{name}, r.network),
 		testcontainers.WithWaitStrategyAndDeadline(r.cfg.ReadyTimeout, r.waitFor(name, svc, ports)),
 	}
+	// Published on the loopback address only: a replica is for postflight,
+	// not for the network.
+	opts = append(opts, testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+		hc.PortBindings = network.PortMap{}
+		for _, p := range exposed {
+			hc.PortBindings[network.MustParsePort(p)] = []network.PortBinding{{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: "0"}}
+		}
+	}))
 	if len(svc.Entrypoint) > 0 {
 		opts = append(opts, testcontainers.WithEntrypoint(svc.Entrypoint...))
 	}
@@ -283,12 +293,12 @@ func (r *Replica) BaseURL(service string, port int) (string, error) {
 // Down removes the replica's containers and network, whatever state Up left
 // them in, by their run label.
 func (r *Replica) Down(ctx context.Context) error {
-	cli, err := NewDockerClient()
+	cli, err := NewDockerClient(ctx)
 	if err != nil {
 		return err
 	}
 	defer cli.Close()
-	removed, err := Sweep(ctx, cli, r.cfg.RunID)
+	removed, _, err := Sweep(ctx, cli, r.cfg.RunID, true)
 	r.cfg.Logf("removed %d container(s), %d network(s)", len(removed.Containers), len(removed.Networks))
 	r.mu.Lock()
 	r.containers = map[string]*testcontainers.DockerContainer{}

@@ -12,6 +12,9 @@ import (
 type Resource struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	// Owner is "PID@HOST" of the run's process; Live says it still runs.
+	Owner string `json:"owner,omitempty"`
+	Live  bool   `json:"live"`
 }
 
 // Resources are containers and networks.
@@ -37,16 +40,21 @@ func Labelled(ctx context.Context, cli *client.Client, labels ...string) (Resour
 		if len(c.Names) > 0 {
 			name = c.Names[0][1:]
 		}
-		out.Containers = append(out.Containers, Resource{ID: c.ID, Name: name})
+		out.Containers = append(out.Containers, resource(c.ID, name, c.Labels))
 	}
 	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
 	if err != nil {
 		return out, fmt.Errorf("list networks labelled %v: %w", labels, err)
 	}
 	for _, n := range ns.Items {
-		out.Networks = append(out.Networks, Resource{ID: n.ID, Name: n.Name})
+		out.Networks = append(out.Networks, resource(n.ID, n.Name, n.Labels))
 	}
 	return out, nil
+}
+
+func resource(id, name string, labels map[string]string) Resource {
+	o := labels[LabelOwner]
+	return Resource{ID: id, Name: name, Owner: o, Live: o != "" && ownerAlive(o)}
 }
 
 // RunLabels are the label filters for postflight's resources: all of them
@@ -58,14 +66,18 @@ func RunLabels(runID string) []string {
 	return []string{LabelManaged + "=true", LabelRun + "=" + runID}
 }
 
-// Sweep removes every container and network carrying postflight's labels
-// (see RunLabels) and returns what it removed. Containers go first, since a
-// network in use cannot be removed.
-func Sweep(ctx context.Context, cli *client.Client, runID string) (Resources, error) {
-	var removed Resources
+// Sweep removes the containers and networks carrying postflight's labels
+// (see RunLabels) and returns what it removed and what it left. Without a
+// run id it leaves alone the resources of runs whose process still runs on
+// this host, unless all is set; a run id names the run to remove, live or
+// not. Containers go first, since a network in use cannot be removed.
+func Sweep(ctx context.Context, cli *client.Client, runID string, all bool) (removed, kept Resources, err error) {
 	found, err := Labelled(ctx, cli, RunLabels(runID)...)
 	if err != nil {
-		return removed, err
+		return removed, kept, err
+	}
+	if runID == "" && !all {
+		found, kept = found.Split()
 	}
 	var errs []error
 	for _, c := range found.Containers {
@@ -82,5 +94,24 @@ func Sweep(ctx context.Context, cli *client.Client, runID string) (Resources, er
 		}
 		removed.Networks = append(removed.Networks, n)
 	}
-	return removed, errors.Join(errs...)
+	return removed, kept, errors.Join(errs...)
+}
+
+// Split parts resources of finished (or killed) runs from those of live ones.
+func (r Resources) Split() (dead, live Resources) {
+	for _, c := range r.Containers {
+		if c.Live {
+			live.Containers = append(live.Containers, c)
+		} else {
+			dead.Containers = append(dead.Containers, c)
+		}
+	}
+	for _, n := range r.Networks {
+		if n.Live {
+			live.Networks = append(live.Networks, n)
+		} else {
+			dead.Networks = append(dead.Networks, n)
+		}
+	}
+	return dead, live
 }

@@ -18,7 +18,7 @@ func Client(t testing.TB, images ...string) *client.Client {
 	if testing.Short() {
 		t.Skip("needs Docker; skipped in -short mode")
 	}
-	cli, err := stack.NewDockerClient()
+	cli, err := stack.NewDockerClient(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,82 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	cerrdefs "github.com/containerd/errdefs"
+
+	"github.com/postflight/postflight/harness/stack"
+)
+
+// preflight checks, before anything starts, what would otherwise stop the
+// run half-way for reasons of its invocation: a rollback without an old
+// image, images that are not on this host (postflight never pulls), a report
+// directory that cannot be written. All problems are reported at once.
+func (r *run) preflight(ctx context.Context) error {
+	var errs []error
+	p := r.plan
+	rollsBack := p.Rollback.Driver != ""
+	if rollsBack && r.rep.OldImage == "" {
+		errs = append(errs, errors.New("the plan rolls back, but to what? give --old or images.old"))
+	}
+	if rep := p.Stack.Replica; rep != nil {
+		images := []string{r.rep.NewImage}
+		if rollsBack && len(p.Rollback.Verify) > 0 && r.rep.OldImage != "" {
+			images = append(images, r.rep.OldImage)
+		}
+		// The services not under test run the compose file's images.
+		if proj, err := stack.LoadCompose(ctx, filepath.Join(p.Dir(), rep.Compose)); err == nil {
+			for _, name := range proj.ServiceNames() {
+				if !slices.Contains(rep.UnderTest, name) && !slices.Contains(images, proj.Services[name].Image) {
+					images = append(images, proj.Services[name].Image)
+				}
+			}
+		} else {
+			errs = append(errs, err)
+		}
+		errs = append(errs, r.imagesPresent(ctx, images)...)
+	}
+	if dir := r.reportDir(); dir != "" {
+		if err := writable(dir); err != nil {
+			errs = append(errs, fmt.Errorf("report directory %s: %w", dir, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// imagesPresent reports the images that are not on this host. A daemon that
+// cannot be reached is not the invocation's fault: the stack then reports
+// it, as inconclusive.
+func (r *run) imagesPresent(ctx context.Context, images []string) []error {
+	cli, err := stack.NewDockerClient(ctx)
+	if err != nil {
+		return nil
+	}
+	defer cli.Close()
+	var errs []error
+	for _, img := range images {
+		_, err := cli.ImageInspect(ctx, img)
+		if cerrdefs.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("image %s is not on this host (postflight does not pull images: build or pull it first)", img))
+		}
+	}
+	return errs
+}
+
+// writable makes dir if needed and checks a file can be created in it.
+func writable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".postflight-probe-")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(filepath.Clean(f.Name()))
+}
