@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	goyaml "github.com/goccy/go-yaml"
+	goparser "github.com/goccy/go-yaml/parser"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -57,14 +60,14 @@ func parseYAML(path string, data []byte) (*yaml.Node, Errors) {
 		if errors.Is(err, io.EOF) {
 			return nil, Errors{{File: path, Line: 1, Column: 1, Msg: "the plan is empty; expected a mapping with version, stack and checks"}}
 		}
-		return nil, Errors{syntaxError(path, err)}
+		return nil, Errors{syntaxError(path, data, err)}
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case err == nil:
 		return nil, Errors{{File: path, Line: next.Line, Column: next.Column, Msg: "expected a single YAML document, found another one here"}}
 	case !errors.Is(err, io.EOF):
-		return nil, Errors{syntaxError(path, err)}
+		return nil, Errors{syntaxError(path, data, err)}
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
@@ -76,13 +79,25 @@ func parseYAML(path string, data []byte) (*yaml.Node, Errors) {
 	return root, nil
 }
 
-// syntaxError turns a yaml.v3 parse error into an Error. yaml.v3 reports a
-// line but no column.
-func syntaxError(path string, err error) *Error {
+// syntaxError turns a YAML parse error into an Error. yaml.v3 reports a
+// line but no column, and for some mistakes (a tab, an unclosed quote, a
+// bad indentation) a line before or well after the mistake; goccy/go-yaml's
+// parser points at the token, so its position and message are used when it
+// finds the mistake too, but for misplaced mapping values, which yaml.v3
+// places better.
+func syntaxError(path string, data []byte, err error) *Error {
 	e := &Error{File: path, Msg: "invalid YAML: " + err.Error(), Err: err}
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		e.Line, _ = strconv.Atoi(m[1])
 		e.Msg = "invalid YAML: " + m[2]
+	}
+	if strings.Contains(err.Error(), "mapping values are not allowed") {
+		return e // yaml.v3 has the line of this one right
+	}
+	var se *goyaml.SyntaxError
+	if _, perr := goparser.ParseBytes(data, 0); errors.As(perr, &se) && se.Token != nil && se.Token.Position != nil {
+		e.Line, e.Column = se.Token.Position.Line, se.Token.Position.Column
+		e.Msg = "invalid YAML: " + se.Message
 	}
 	return e
 }

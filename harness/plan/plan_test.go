@@ -192,6 +192,21 @@ stack:
 			line: 5, col: 0, want: "invalid YAML: mapping values are not allowed in this context",
 		},
 		{
+			name: "tab in indentation",
+			plan: "version: 1\nstack:\n  replica:\n\tcompose: compose.yaml\n",
+			line: 4, col: 1, want: "invalid YAML: found character '\t' that cannot start any token",
+		},
+		{
+			name: "unclosed quote",
+			plan: "version: 1\nname: \"demo\nstack: {}\n",
+			line: 2, col: 7, want: "invalid YAML: could not find end character of double-quoted text",
+		},
+		{
+			name: "bad indentation",
+			plan: "version: 1\nstack:\n  replica:\n    compose: compose.yaml\n   under_test: [api]\n",
+			line: 5, col: 4, want: "invalid YAML:",
+		},
+		{
 			name: "empty file",
 			plan: "# nothing yet\n",
 			line: 1, col: 1, want: "the plan is empty",
