@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,6 +20,7 @@ import (
 	"github.com/postflight/postflight/harness/report"
 	"github.com/postflight/postflight/harness/stack"
 	"github.com/postflight/postflight/internal/dockertest"
+	"github.com/postflight/postflight/internal/nettest"
 	"github.com/postflight/postflight/slo"
 	"github.com/postflight/postflight/suites"
 )
@@ -251,17 +251,6 @@ rollback:
 	return loadPlan(t, path), marker
 }
 
-func downURL(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := "http://" + l.Addr().String()
-	l.Close()
-	return u
-}
-
 func TestRunExistingStack(t *testing.T) {
 	healthy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
 	defer healthy.Close()
@@ -278,8 +267,8 @@ func TestRunExistingStack(t *testing.T) {
 		rolledBack bool
 	}{
 		{"healthy target passes", healthy.URL, "hold", false, false, report.Passed, false},
-		{"target down is inconclusive, held", downURL(t), "hold", false, false, report.Inconclusive, false},
-		{"target down rolls back when the policy says so", downURL(t), "rollback", false, false, report.RolledBack, true},
+		{"target down is inconclusive, held", nettest.RefusedURL(t), "hold", false, false, report.Inconclusive, false},
+		{"target down rolls back when the policy says so", nettest.RefusedURL(t), "rollback", false, false, report.RolledBack, true},
 		{"failing target rolls back", broken.URL, "hold", false, false, report.RolledBack, true},
 		{"rollback command failing is rollback-failed", broken.URL, "hold", false, true, report.RollbackFailed, true},
 		{"verification failing after rollback is rollback-failed", broken.URL, "hold", true, false, report.RollbackFailed, true},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +15,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/internal/nettest"
 	"github.com/postflight/postflight/slo"
 	"github.com/postflight/postflight/suites"
 )
@@ -50,23 +50,13 @@ func kvServer(t *testing.T) *httptest.Server {
 	return srv
 }
 
-func closedPort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	return port
-}
-
 func TestPhaseRunsChecksAsSpecsInPlanOrder(t *testing.T) {
 	srv := kvServer(t)
 	checks := []plan.Check{
 		{Name: "write", Kind: "http", Service: "kv", Request: plan.HTTPRequest{Method: "PUT", Path: "/k", Body: "v1"}},
 		{Name: "read", Kind: "http", Service: "kv", Request: plan.HTTPRequest{Path: "/k"}, Expect: plan.HTTPExpect{JSON: map[string]string{"$.value": "v1"}}},
 		{Name: "wrong", Kind: "http", Service: "kv", Request: plan.HTTPRequest{Path: "/k"}, Expect: plan.HTTPExpect{JSON: map[string]string{"$.value": "v2"}}},
-		{Name: "down", Kind: "http", URL: fmt.Sprintf("http://127.0.0.1:%d/", closedPort(t))},
+		{Name: "down", Kind: "http", URL: nettest.RefusedURL(t)},
 	}
 	req := suites.PhaseRequest{Phase: suites.PhaseCheck, Checks: checks,
 		Endpoints: map[string]string{suites.EndpointKey("kv", 0): srv.URL}}

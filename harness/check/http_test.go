@@ -3,7 +3,6 @@ package check
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/internal/nettest"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -118,13 +118,7 @@ func TestHTTPCheckRetriesUntilReady(t *testing.T) {
 }
 
 func TestHTTPCheckCannotMeasureIsInconclusive(t *testing.T) {
-	// A port nothing listens on: take one, then close it.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	down := "http://" + l.Addr().String()
-	l.Close()
+	down := nettest.RefusedURL(t)
 
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {

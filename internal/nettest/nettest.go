@@ -1,0 +1,40 @@
+// Package nettest holds network helpers for tests.
+package nettest
+
+import (
+	"fmt"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// RefusedURL returns http://127.0.0.1:PORT/ for a port that refuses
+// connections for the rest of the test. The port is bound without listening,
+// so no other process can take it meanwhile, as can happen to a port that a
+// test merely closed.
+func RefusedURL(t testing.TB) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatalf("socket: %v", err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatalf("bind 127.0.0.1:0: %v", err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatalf("getsockname: %v", err)
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
+}
+
+// Hold returns d after from, to within a few microseconds: time.Sleep alone
+// oversleeps by up to half a millisecond, which is 2.5% of a 20ms latency.
+func Hold(from time.Time, d time.Duration) {
+	time.Sleep(d - 2*time.Millisecond)
+	for time.Since(from) < d {
+		runtime.Gosched()
+	}
+}
