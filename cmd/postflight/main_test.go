@@ -240,3 +240,27 @@ func TestCleanupRemovesWhatAKilledRunLeftAndSparesLiveRuns(t *testing.T) {
 		t.Errorf("%d labelled containers/networks left after the live run's SIGINT", n)
 	}
 }
+
+// The README's annotated plan is a valid plan.
+func TestREADMEPlanIsValid(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "An annotated example")
+	_, rest, ok2 := strings.Cut(rest, "```yaml\n")
+	yaml, _, ok3 := strings.Cut(rest, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README has no annotated example plan")
+	}
+	dir := t.TempDir()
+	compose := "services:\n"
+	for _, s := range []string{"api", "worker", "replica-a", "replica-b"} {
+		compose += "  " + s + ":\n    image: shop:1.4.0\n    ports: [\"8080:8080\"]\n"
+	}
+	os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644)
+	os.WriteFile(filepath.Join(dir, "postflight.yaml"), []byte(yaml), 0o644)
+	if r := runBin(t, "validate", "-f", filepath.Join(dir, "postflight.yaml")); r.code != 0 {
+		t.Errorf("the README's plan does not validate: exit %d\n%s", r.code, r.stderr)
+	}
+}
