@@ -24,9 +24,16 @@ demo: build images
 	fixtures/demo/demo.sh $(BIN)
 
 # The whole suite: unit tests and the tests against the real Docker daemon.
+# Tests that need Swarm make the daemon a one-node swarm when it is not one;
+# the daemon leaves it again afterwards, so it ends as it was found.
 test: images
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 25m ./...
+	@swarm=$$(docker info --format '{{.Swarm.LocalNodeState}}'); \
+	$(GO) test -count=1 -timeout 25m ./...; rc=$$?; \
+	if [ "$$swarm" = inactive ] && [ "$$(docker info --format '{{.Swarm.LocalNodeState}}')" != inactive ]; then \
+		docker swarm leave --force >/dev/null 2>&1; \
+	fi; \
+	exit $$rc
 
 # Unit tests only: no Docker needed.
 test-unit:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
 
 	"github.com/postflight/postflight/harness/stack"
@@ -46,4 +47,28 @@ func Labelled(t testing.TB, cli *client.Client, label, value string) []string {
 		out = append(out, "network "+n.Name)
 	}
 	return out
+}
+
+// Swarm makes sure the daemon is a swarm manager, initialising a one-node
+// swarm advertised on 127.0.0.1 when it is not. It never leaves the swarm:
+// packages test in parallel, and one leaving would pull the swarm out from
+// under another. `make test` leaves it after the whole suite when it found
+// the daemon outside a swarm, so the daemon ends as it was found.
+func Swarm(t testing.TB, cli *client.Client) {
+	t.Helper()
+	ctx := context.Background()
+	state := func() swarm.LocalNodeState {
+		info, err := cli.Info(ctx, client.InfoOptions{})
+		if err != nil {
+			t.Fatalf("docker info: %v", err)
+		}
+		return info.Info.Swarm.LocalNodeState
+	}
+	if state() == swarm.LocalNodeStateActive {
+		return
+	}
+	_, err := cli.SwarmInit(ctx, client.SwarmInitOptions{ListenAddr: "127.0.0.1:2377", AdvertiseAddr: "127.0.0.1"})
+	if err != nil && state() != swarm.LocalNodeStateActive { // another package may have won the race
+		t.Fatalf("swarm init: %v", err)
+	}
 }
