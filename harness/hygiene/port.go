@@ -1,0 +1,108 @@
+package hygiene
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/slo"
+)
+
+// KindPort is the check kind of a port result.
+const KindPort = "port"
+
+// Port is one host port the stack needs and who holds it.
+type Port struct {
+	Port int `json:"port"`
+	// Free says nothing listens on it or publishes it.
+	Free bool `json:"free"`
+	// Containers are the containers that publish it.
+	Containers []Container `json:"containers,omitempty"`
+	// Process is the host process listening on it, when one was found.
+	Process *Process `json:"process,omitempty"`
+
+	Status   slo.Status `json:"status"`
+	Expected string     `json:"expected"`
+	Observed string     `json:"observed"`
+	Reason   string     `json:"reason"`
+}
+
+// Result is the check result; Name and Phase are the caller's to set.
+func (p *Port) Result() check.Result {
+	return check.Result{
+		Kind: KindPort, Target: "port " + strconv.Itoa(p.Port), Status: p.Status,
+		Expected: p.Expected, Observed: p.Observed, Reason: p.Reason, Attempts: 1,
+	}
+}
+
+// probeAddrs are where a listen is tried: a port held on any of them is
+// held for the stack.
+var probeAddrs = []string{"0.0.0.0", "127.0.0.1"}
+
+// probe tries to listen on the port, and lets it go at once. held is true
+// when something else has it; err is for any other failure (no permission
+// for a low port).
+func probe(port int) (held bool, err error) {
+	for _, addr := range probeAddrs {
+		l, err := net.Listen("tcp4", net.JoinHostPort(addr, strconv.Itoa(port)))
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return true, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("listen on %s:%d: %w", addr, port, err)
+		}
+		l.Close()
+	}
+	return false, nil
+}
+
+// check decides who holds the port and whether that is the stack.
+func (p *Port) check(publishers []Container) {
+	p.Containers = publishers
+	p.Expected = fmt.Sprintf("port %d free, or held by the stack", p.Port)
+	held, err := probe(p.Port)
+	if err != nil {
+		p.Status, p.Observed, p.Reason = slo.Inconclusive, "not probed", "could not probe: "+err.Error()
+		return
+	}
+	var theirs, ours []string
+	for _, c := range publishers {
+		if c.Known {
+			ours = append(ours, c.Name)
+		} else {
+			theirs = append(theirs, c.String())
+		}
+	}
+	if held || len(publishers) > 0 {
+		if proc, ok, err := listener(p.Port); err == nil && ok {
+			p.Process = &proc
+		}
+	}
+	switch {
+	case len(theirs) > 0:
+		p.Status = slo.Fail
+		p.Observed = "published by " + strings.Join(append(theirs, ours...), ", ")
+		p.Reason = fmt.Sprintf("port %d is published by a container that is not the stack's: %s", p.Port, strings.Join(theirs, "; "))
+	case len(ours) > 0:
+		p.Status = slo.Pass
+		p.Observed = "published by " + strings.Join(ours, ", ")
+		p.Reason = "held by the stack"
+	case !held:
+		p.Free, p.Status, p.Observed, p.Reason = true, slo.Pass, "free", "nothing holds it"
+	case p.Process != nil:
+		p.Status = slo.Fail
+		p.Observed = fmt.Sprintf("held by process %s (pid %d)", p.Process.Name, p.Process.PID)
+		p.Reason = fmt.Sprintf("port %d is held by process %s (pid %d), not by the stack", p.Port, p.Process.Name, p.Process.PID)
+		if p.Process.Name == "docker-proxy" {
+			p.Reason += ": an orphaned docker-proxy, which no container publishes the port through"
+		}
+	default:
+		p.Status = slo.Fail
+		p.Observed = "held"
+		p.Reason = fmt.Sprintf("port %d is held by something that is not the stack (no container publishes it, and no process on this host's view listens on it: another network namespace, or a process not visible)", p.Port)
+	}
+}
