@@ -20,6 +20,9 @@ import (
 func (r *run) preflight(ctx context.Context) error {
 	var errs []error
 	p := r.plan
+	if p.Stack.Replica != nil && r.rep.NewImage == "" {
+		return errors.New("no image under test: give --new or images.new")
+	}
 	rollsBack := p.Rollback.Driver != ""
 	if rollsBack && r.rep.OldImage == "" {
 		errs = append(errs, errors.New("the plan rolls back, but to what? give --old or images.old"))
@@ -41,12 +44,21 @@ func (r *run) preflight(ctx context.Context) error {
 		}
 		errs = append(errs, r.imagesPresent(ctx, images)...)
 	}
-	if dir := r.reportDir(); dir != "" {
-		if err := writable(dir); err != nil {
-			errs = append(errs, fmt.Errorf("report directory %s: %w", dir, err))
-		}
-	}
+	errs = append(errs, r.reportDirWritable())
 	return errors.Join(errs...)
+}
+
+// reportDirWritable checks the report directory, when there is one, can
+// take the reports: better said now than after a rollback.
+func (r *run) reportDirWritable() error {
+	dir := r.reportDir()
+	if dir == "" {
+		return nil
+	}
+	if err := writable(dir); err != nil {
+		return fmt.Errorf("report directory %s: %w", dir, err)
+	}
+	return nil
 }
 
 // imagesPresent reports the images that are not on this host. A daemon that

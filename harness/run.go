@@ -51,9 +51,6 @@ type Options struct {
 // started, including interruption through ctx, is in the report.
 func Run(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error) {
 	r := newRun(p, opts)
-	if err := r.resolve(); err != nil {
-		return nil, err
-	}
 	if err := r.preflight(ctx); err != nil {
 		return nil, fmt.Errorf("%s: %w", p.Path, err)
 	}
@@ -112,25 +109,19 @@ func newRun(p *plan.Plan, opts Options) *run {
 	now := time.Now()
 	r := &run{plan: p, opts: opts, start: now, tty: isTerminal(opts.Progress), rep: &report.Report{
 		RunID: opts.RunID, Plan: p.Path, Name: p.Name, Started: now, DryRun: opts.DryRun,
+		// The images: flags win over the plan.
+		NewImage: firstNonEmpty(opts.NewImage, p.Images.New),
+		OldImage: firstNonEmpty(opts.OldImage, p.Images.Old),
 	}}
+	if p.Name == "" {
+		r.rep.Name = filepath.Base(p.Path)
+	}
 	if r.opts.Phases.Progress == nil {
 		r.opts.Phases.Progress = r.progress
 	}
 	return r
 }
 
-// resolve settles the images: flags win over the plan.
-func (r *run) resolve() error {
-	r.rep.NewImage = firstNonEmpty(r.opts.NewImage, r.plan.Images.New)
-	r.rep.OldImage = firstNonEmpty(r.opts.OldImage, r.plan.Images.Old)
-	if r.plan.Name == "" {
-		r.rep.Name = filepath.Base(r.plan.Path)
-	}
-	if r.plan.Stack.Replica != nil && r.rep.NewImage == "" {
-		return fmt.Errorf("%s: no image under test: give --new or images.new in the plan", r.plan.Path)
-	}
-	return nil
-}
 
 func (r *run) stack() stack.Stack {
 	p := r.plan
@@ -185,7 +176,8 @@ func (r *run) up(ctx context.Context, st stack.Stack) bool {
 // cannot run, every check of it is inconclusive with the reason.
 func (r *run) phase(ctx context.Context, name string, checks []plan.Check, st stack.Stack) []check.Result {
 	r.logf("%s: running %d check(s)", name, len(checks))
-	req := suites.PhaseRequest{Phase: name, Checks: checks, Endpoints: suites.ResolveEndpoints(checks, st)}
+	req := suites.PhaseRequest{Phase: name, Checks: checks, Endpoints: suites.ResolveEndpoints(checks, st),
+		NewImage: r.rep.NewImage, OldImage: r.rep.OldImage, RunID: r.rep.RunID}
 	results, err := r.opts.Phases.Run(ctx, req)
 	if err != nil {
 		r.logf("%s: %v", name, err)

@@ -7,6 +7,7 @@ import (
 	"github.com/onsi/gomega/types"
 
 	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/imagecheck"
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/slo"
 )
@@ -19,18 +20,27 @@ import (
 //		Expect(r).To(suites.Pass())
 //	})
 func Run(ctx context.Context, c plan.Check, phase string, eps check.Endpoints) check.Result {
-	return runCheck(ctx, c, phase, eps, nil)
+	return runCheck(ctx, c, phase, checkEnv{eps: eps})
+}
+
+// checkEnv is what checks need of the run besides the check itself.
+type checkEnv struct {
+	eps      check.Endpoints
+	progress check.Progress
+	images   imagecheck.Env
 }
 
 // runCheck runs a check of any kind; long ones report progress.
-func runCheck(ctx context.Context, c plan.Check, phase string, eps check.Endpoints, progress check.Progress) check.Result {
+func runCheck(ctx context.Context, c plan.Check, phase string, env checkEnv) check.Result {
 	switch c.Kind {
 	case plan.KindHTTP, "":
-		return check.NewHTTPChecker().Run(ctx, c, phase, eps)
+		return check.NewHTTPChecker().Run(ctx, c, phase, env.eps)
 	case plan.KindLoad:
-		return check.RunLoad(ctx, c, phase, eps, progress)
+		return check.RunLoad(ctx, c, phase, env.eps, env.progress)
 	case plan.KindPropagation:
-		return check.RunPropagation(ctx, c, phase, eps)
+		return check.RunPropagation(ctx, c, phase, env.eps)
+	case plan.KindProvenance, plan.KindIntegrity, plan.KindHygiene:
+		return imagecheck.Run(ctx, c, phase, env.images)
 	default:
 		return check.Result{Name: c.Name, Kind: c.Kind, Phase: phase, Status: slo.Inconclusive,
 			Reason: fmt.Sprintf("unknown check kind %q", c.Kind)}

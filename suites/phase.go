@@ -45,6 +45,10 @@ type PhaseRequest struct {
 	Endpoints map[string]string `json:"endpoints"`
 	// LabelFilter narrows the specs to run (Ginkgo's label filter syntax).
 	LabelFilter string `json:"label_filter,omitempty"`
+	// NewImage, OldImage and RunID are the run's, for image checks.
+	NewImage string `json:"new_image,omitempty"`
+	OldImage string `json:"old_image,omitempty"`
+	RunID    string `json:"run_id,omitempty"`
 }
 
 // PhaseResult is what a phase process writes back.

@@ -6,6 +6,7 @@ import (
 	"github.com/onsi/ginkgo/v2"
 
 	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/imagecheck"
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/slo"
 )
@@ -26,11 +27,12 @@ func specLabels(c plan.Check, phase string) ginkgo.Labels {
 // in the plan's order (a check may read what an earlier one wrote), and a
 // failed one does not stop the rest.
 func RegisterChecks(req PhaseRequest, record func(check.Result), progress check.Progress) bool {
-	eps := Endpoints(req.Endpoints)
+	env := checkEnv{eps: Endpoints(req.Endpoints), progress: progress,
+		images: imagecheck.Env{NewImage: req.NewImage, OldImage: req.OldImage, RunID: req.RunID}}
 	return ginkgo.Describe(req.Phase, ginkgo.Label(phaseLabel), ginkgo.Ordered, ginkgo.ContinueOnFailure, func() {
 		for _, c := range req.Checks {
 			ginkgo.It(c.Name, specLabels(c, req.Phase), func(ctx ginkgo.SpecContext) {
-				r := runCheck(ctx, c, req.Phase, eps, progress)
+				r := runCheck(ctx, c, req.Phase, env)
 				record(r)
 				ginkgo.AddReportEntry("result", r)
 				switch r.Status {

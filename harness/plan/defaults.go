@@ -2,6 +2,7 @@ package plan
 
 import (
 	"net/http"
+	"path/filepath"
 	"time"
 )
 
@@ -26,6 +27,20 @@ func (p *Plan) applyDefaults() {
 			for j := range c.Load.Targets {
 				c.Load.Targets[j].applyDefaults(http.MethodGet)
 			}
+		}
+		if pv := c.Provenance; pv != nil {
+			if pv.Intended == "" {
+				pv.Intended = IntendedHighestSemver
+			}
+			if pv.Compose != "" && !filepath.IsAbs(pv.Compose) {
+				pv.Compose = filepath.Join(p.Dir(), pv.Compose)
+			}
+		}
+		if c.Kind == KindIntegrity && c.Integrity == nil {
+			c.Integrity = &IntegritySpec{}
+		}
+		if in := c.Integrity; in != nil && len(in.Images) == 0 {
+			in.Images = []string{"new", "old"}
 		}
 		if pr := c.Propagation; pr != nil {
 			pr.Write.applyDefaults(http.MethodPut)

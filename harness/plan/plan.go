@@ -98,7 +98,14 @@ const (
 	KindHTTP        = "http"
 	KindLoad        = "load"
 	KindPropagation = "propagation"
+	KindProvenance  = "provenance"
+	KindIntegrity   = "integrity"
+	KindHygiene     = "hygiene"
 )
+
+// ImageKinds are the kinds `postflight check images` runs: they look at
+// images, registries and the host, not at the service's answers.
+var ImageKinds = []string{KindProvenance, KindIntegrity, KindHygiene}
 
 // Check is one thing to verify. Kind selects which fields apply.
 type Check struct {
@@ -129,6 +136,56 @@ type Check struct {
 	Propagation *Propagation `yaml:"propagation"`
 	// Budgets are what a load or propagation check is held to.
 	Budgets Budgets `yaml:"budgets"`
+
+	// Provenance, Integrity and Hygiene configure checks of those kinds.
+	Provenance *ProvenanceSpec `yaml:"provenance"`
+	Integrity  *IntegritySpec  `yaml:"integrity"`
+	Hygiene    *HygieneSpec    `yaml:"hygiene"`
+}
+
+// ProvenanceSpec says which deployed services to look at and what they
+// should run: for each container of a compose project, or each task of a
+// Swarm service, the running image's digest against the intended one.
+type ProvenanceSpec struct {
+	ComposeProject string   `yaml:"compose_project"`
+	SwarmServices  []string `yaml:"swarm_services"`
+	// Intended is "highest-semver" (the default: the highest semantic-version
+	// tag of the repository each service was deployed from) or an image
+	// reference every service must run.
+	Intended string `yaml:"intended"`
+	// Prereleases lets a pre-release tag be the highest.
+	Prereleases bool `yaml:"prereleases"`
+	// Constraint keeps the highest version within a range ("~1.4").
+	Constraint string `yaml:"constraint"`
+	// MutableTags are tags that count as mutable besides latest (globs).
+	MutableTags []string `yaml:"mutable_tags"`
+	// Compose is a compose file to scan for mutable tags, relative to the
+	// plan; each one is flagged with its line and column.
+	Compose string `yaml:"compose"`
+}
+
+// IntendedHighestSemver is ProvenanceSpec.Intended's default.
+const IntendedHighestSemver = "highest-semver"
+
+// IntegritySpec names the images whose every manifest, config and layer is
+// fetched from the registry and verified against its digest.
+type IntegritySpec struct {
+	// Images are registry references; "new" and "old" stand for the run's
+	// images. Default: [new, old].
+	Images []string `yaml:"images"`
+	// Platforms limits an index to these ("linux/amd64"); default all.
+	Platforms []string `yaml:"platforms"`
+}
+
+// HygieneSpec says what the stack holds on the host: containers that
+// publish its ports or carry its names but belong to none of its owners
+// are orphans, and a port it needs that something else holds is flagged.
+type HygieneSpec struct {
+	Ports []int    `yaml:"ports"`
+	Names []string `yaml:"names"`
+	// ComposeProjects and SwarmServices own the stack's containers.
+	ComposeProjects []string `yaml:"compose_projects"`
+	SwarmServices   []string `yaml:"swarm_services"`
 }
 
 // LoadSpec is an open-model (constant-rate) load: requests go out at Rate

@@ -17,7 +17,7 @@ import (
 
 // Check kinds, rollback drivers and HTTP methods a plan may name.
 var (
-	checkKinds      = []string{KindHTTP, KindLoad, KindPropagation}
+	checkKinds      = []string{KindHTTP, KindLoad, KindPropagation, KindProvenance, KindIntegrity, KindHygiene}
 	rollbackDrivers = []string{"command"}
 	httpMethods     = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 )
@@ -311,6 +311,12 @@ func (v *validator) checks() {
 			v.loadCheck(path, c)
 		case KindPropagation:
 			v.propagationCheck(path, c)
+		case KindProvenance:
+			v.provenanceCheck(path, c)
+		case KindIntegrity:
+			v.integrityCheck(path, c)
+		case KindHygiene:
+			v.hygieneCheck(path, c)
 		}
 	}
 }

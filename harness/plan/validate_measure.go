@@ -20,6 +20,10 @@ var kindFields = map[string][]string{
 	"load":           {KindLoad},
 	"propagation":    {KindLoad, KindPropagation},
 	"budgets":        {KindLoad, KindPropagation},
+	"service":        {KindHTTP, KindLoad, KindPropagation},
+	"provenance":     {KindProvenance},
+	"integrity":      {KindIntegrity},
+	"hygiene":        {KindHygiene},
 }
 
 // kindOnly reports keys given to a check of a kind they do not apply to.

@@ -18,6 +18,7 @@ type Checker struct {
 	docker  Docker
 	reg     Registry
 	rules   map[string]Rule
+	def     Rule
 	mutable []string
 
 	mu       sync.Mutex
@@ -31,6 +32,9 @@ type Option func(*Checker)
 // gets the zero Rule (the highest semantic-version tag of the repository it
 // was deployed from).
 func WithRules(rules map[string]Rule) Option { return func(c *Checker) { c.rules = rules } }
+
+// WithDefaultRule sets the rule of services WithRules does not name.
+func WithDefaultRule(r Rule) Option { return func(c *Checker) { c.def = r } }
 
 // WithMutableTags names tags that count as mutable besides latest, as
 // path.Match globs ("stable", "main-*").
@@ -59,7 +63,10 @@ type intent struct {
 
 // intend resolves a service's rule, once per rule and repository.
 func (c *Checker) intend(ctx context.Context, service, deployed string) (*Intended, error) {
-	rule := c.rules[service]
+	rule, ok := c.rules[service]
+	if !ok {
+		rule = c.def
+	}
 	key := intentKey{rule: rule}
 	if rule.Image == "" && rule.Repository == "" {
 		key.repo = parseReference(deployed).Repository

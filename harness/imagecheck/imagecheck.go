@@ -1,0 +1,202 @@
+// Package imagecheck runs the checks that look at images, registries and
+// the host rather than at a service's answers: provenance (what runs
+// against what should), registry integrity (every blob fetched and
+// verified) and host hygiene (orphans and held ports).
+package imagecheck
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/hygiene"
+	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/provenance"
+	"github.com/postflight/postflight/harness/registry"
+	"github.com/postflight/postflight/harness/stack"
+	"github.com/postflight/postflight/slo"
+)
+
+// Env is what image checks need of the run.
+type Env struct {
+	// NewImage and OldImage stand for "new" and "old" in an integrity
+	// check's images.
+	NewImage, OldImage string
+	// RunID owns the run's own containers, which hygiene leaves alone.
+	RunID string
+}
+
+// Run runs a provenance, integrity or hygiene check.
+func Run(ctx context.Context, c plan.Check, phase string, env Env) check.Result {
+	start := time.Now()
+	var parts []check.Result
+	var err error
+	switch c.Kind {
+	case plan.KindProvenance:
+		parts, err = runProvenance(ctx, c.Provenance)
+	case plan.KindIntegrity:
+		parts = runIntegrity(ctx, c.Integrity, env)
+	case plan.KindHygiene:
+		parts, err = runHygiene(ctx, c.Hygiene, env)
+	default:
+		err = fmt.Errorf("not an image check: kind %q", c.Kind)
+	}
+	res := fold(c.Name, c.Kind, phase, parts)
+	if err != nil {
+		res.Status = slo.Worst(res.Status, slo.Inconclusive)
+		res.Reason = joinNonEmpty("; ", "could not measure: "+err.Error(), res.Reason)
+	}
+	res.Duration = time.Since(start)
+	return res
+}
+
+func runProvenance(ctx context.Context, p *plan.ProvenanceSpec) ([]check.Result, error) {
+	var out []check.Result
+	if p.Compose != "" {
+		scan, err := provenance.ScanTags(p.Compose, p.MutableTags...)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, scan.Result())
+	}
+	if p.ComposeProject == "" && len(p.SwarmServices) == 0 {
+		return out, nil
+	}
+	cli, err := stack.NewDockerClient(ctx)
+	if err != nil {
+		return out, err
+	}
+	defer cli.Close()
+	rule := provenance.Rule{Prereleases: p.Prereleases, Constraint: p.Constraint}
+	if p.Intended != plan.IntendedHighestSemver {
+		rule = provenance.Rule{Image: p.Intended}
+	}
+	chk := provenance.New(cli, registry.New(), provenance.WithDefaultRule(rule), provenance.WithMutableTags(p.MutableTags...))
+	var services []provenance.Service
+	if p.ComposeProject != "" {
+		svcs, err := chk.Compose(ctx, p.ComposeProject)
+		if errors.Is(err, provenance.ErrNotFound) {
+			out = append(out, check.Result{Kind: provenance.Kind, Target: "compose project " + p.ComposeProject, Status: slo.Fail,
+				Expected: "the project's containers running", Observed: "nothing running", Reason: "no container of compose project " + p.ComposeProject + " runs"})
+		} else if err != nil {
+			return out, err
+		}
+		services = append(services, svcs...)
+	}
+	if len(p.SwarmServices) > 0 {
+		svcs, err := chk.Swarm(ctx, p.SwarmServices...)
+		if err != nil {
+			return out, err
+		}
+		services = append(services, svcs...)
+	}
+	drifts := map[string]bool{}
+	for _, s := range services {
+		out = append(out, s.Result())
+		if drifts[s.Image] || s.Image == "" {
+			continue
+		}
+		drifts[s.Image] = true
+		d, err := chk.Drift(ctx, s.Image)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, d.Result())
+	}
+	return out, nil
+}
+
+func runIntegrity(ctx context.Context, in *plan.IntegritySpec, env Env) []check.Result {
+	reg := registry.New()
+	var out []check.Result
+	for _, ref := range in.Images {
+		img := ref
+		switch ref {
+		case "new":
+			img = env.NewImage
+		case "old":
+			img = env.OldImage
+		}
+		if img == "" {
+			out = append(out, check.Result{Kind: registry.Kind, Target: ref, Status: slo.Inconclusive, Observed: "no image",
+				Reason: fmt.Sprintf("could not verify: no %s image given (--%s or images.%s)", ref, ref, ref)})
+			continue
+		}
+		got, err := reg.Verify(ctx, img, in.Platforms...)
+		if err != nil {
+			out = append(out, check.Result{Kind: registry.Kind, Target: img, Status: slo.Inconclusive, Observed: "nothing fetched",
+				Reason: "could not verify: " + err.Error()})
+			continue
+		}
+		out = append(out, got.Result())
+	}
+	return out
+}
+
+func runHygiene(ctx context.Context, h *plan.HygieneSpec, env Env) ([]check.Result, error) {
+	cli, err := stack.NewDockerClient(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer cli.Close()
+	st := hygiene.Stack{Ports: h.Ports, Names: h.Names, Projects: h.ComposeProjects, Services: h.SwarmServices}
+	if env.RunID != "" {
+		st.Runs = []string{env.RunID}
+	}
+	rep, err := hygiene.Inspect(ctx, cli, st)
+	if err != nil {
+		return nil, err
+	}
+	return rep.Results(), nil
+}
+
+// fold makes one result of a check's parts: as bad as its worst part, with
+// every part's observation and the reasons of those that did not pass.
+func fold(name, kind, phase string, parts []check.Result) check.Result {
+	res := check.Result{Name: name, Kind: kind, Phase: phase, Attempts: 1}
+	var targets, expected, observed, bad []string
+	statuses := make([]slo.Status, 0, len(parts))
+	for _, p := range parts {
+		statuses = append(statuses, p.Status)
+		targets = append(targets, p.Target)
+		expected = appendNew(expected, p.Expected)
+		observed = append(observed, p.Target+": "+p.Observed)
+		if p.Status != slo.Pass {
+			bad = append(bad, p.Target+": "+p.Reason)
+		}
+	}
+	res.Target = strings.Join(targets, ", ")
+	res.Expected = strings.Join(expected, "; ")
+	res.Observed = strings.Join(observed, "; ")
+	switch {
+	case len(parts) == 0:
+		res.Status, res.Reason, res.Observed = slo.Inconclusive, "could not measure: nothing to look at", "nothing"
+	case len(bad) == 0:
+		res.Status, res.Reason = slo.Pass, fmt.Sprintf("all %d as intended", len(parts))
+	default:
+		res.Status, res.Reason = slo.Worst(statuses...), strings.Join(bad, "; ")
+	}
+	return res
+}
+
+func appendNew(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, sep)
+}
