@@ -122,7 +122,6 @@ func newRun(p *plan.Plan, opts Options) *run {
 	return r
 }
 
-
 func (r *run) stack() stack.Stack {
 	p := r.plan
 	if rep := p.Stack.Replica; rep != nil {
