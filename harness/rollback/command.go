@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -14,6 +15,16 @@ import (
 // maxOutput bounds the command output kept for the report.
 const maxOutput = 64 << 10
 
+// CommandConfig configures the command driver.
+type CommandConfig struct {
+	// Argv is the command and its arguments; no shell is involved.
+	Argv []string `json:"argv" yaml:"argv"`
+	// Dir is the working directory; the current one when empty.
+	Dir string `json:"dir,omitempty" yaml:"dir"`
+	// Timeout bounds the command; none when zero.
+	Timeout time.Duration `json:"timeout,omitempty" yaml:"timeout"`
+}
+
 // Command rolls back by running a command the user configured. It gets the
 // details in its environment:
 //
@@ -21,7 +32,8 @@ const maxOutput = 64 << 10
 //	POSTFLIGHT_NEW_IMAGE, POSTFLIGHT_SERVICES (comma-separated),
 //	POSTFLIGHT_REASON
 //
-// Exit status 0 means the rollback was applied.
+// Exit status 0 means the rollback was applied. A resumed rollback runs the
+// command again, so it must be safe to run twice.
 type Command struct {
 	Argv    []string
 	Dir     string
@@ -30,19 +42,45 @@ type Command struct {
 
 var _ Driver = (*Command)(nil)
 
+// NewCommand returns the command driver.
+func NewCommand(cfg CommandConfig) (*Command, error) {
+	if len(cfg.Argv) == 0 {
+		return nil, errors.New("rollback command is empty")
+	}
+	return &Command{Argv: cfg.Argv, Dir: cfg.Dir, Timeout: cfg.Timeout}, nil
+}
+
 // Name implements Driver.
-func (c *Command) Name() string { return "command" }
+func (c *Command) Name() string { return DriverCommand }
+
+// Config implements Driver.
+func (c *Command) Config() Config {
+	return Config{Driver: DriverCommand, Command: &CommandConfig{Argv: c.Argv, Dir: c.Dir, Timeout: c.Timeout}}
+}
+
+// Targets implements Driver: one command at a time in one directory.
+func (c *Command) Targets(Request) []string {
+	return []string{fmt.Sprintf("command %s in %s", quoteArgv(c.Argv), c.Dir)}
+}
 
 // Describe implements Driver.
 func (c *Command) Describe(req Request) string {
 	return fmt.Sprintf("run %s with POSTFLIGHT_OLD_IMAGE=%s POSTFLIGHT_NEW_IMAGE=%s", quoteArgv(c.Argv), req.OldImage, req.NewImage)
 }
 
-// RollBack implements Driver.
-func (c *Command) RollBack(ctx context.Context, req Request) (Outcome, error) {
-	out := Outcome{Driver: c.Name(), Action: "run " + quoteArgv(c.Argv), ExitCode: -1}
+// Decide implements Driver: one step, the command.
+func (c *Command) Decide(ctx context.Context, req Request) ([]Step, error) {
 	if len(c.Argv) == 0 {
-		return out, errors.New("rollback command is empty")
+		return nil, errors.New("rollback command is empty")
+	}
+	return []Step{{Object: quoteArgv(c.Argv), Action: ActionRun, From: req.NewImage, To: req.OldImage}}, nil
+}
+
+// Apply implements Driver: it runs the command.
+func (c *Command) Apply(ctx context.Context, req Request, step Step) (Result, error) {
+	res := Result{Step: step, ExitCode: -1}
+	if len(c.Argv) == 0 {
+		return res, errors.New("rollback command is empty")
 	}
 	if c.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -65,26 +103,34 @@ func (c *Command) RollBack(ctx context.Context, req Request) (Outcome, error) {
 	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()
 	err := cmd.Run()
-	out.Duration = time.Since(start)
-	out.Output = buf.String()
+	res.Duration = time.Since(start)
+	res.Output = buf.String()
 	if cmd.ProcessState != nil {
-		out.ExitCode = cmd.ProcessState.ExitCode()
+		res.ExitCode = cmd.ProcessState.ExitCode()
 	}
 	switch {
 	case err == nil:
-		return out, nil
+		res.Note = "exit status 0"
+		return res, nil
 	case ctx.Err() == context.DeadlineExceeded:
-		return out, fmt.Errorf("rollback command %s: timed out after %s", quoteArgv(c.Argv), c.Timeout)
+		return res, fmt.Errorf("rollback command %s: timed out after %s", quoteArgv(c.Argv), c.Timeout)
 	default:
-		return out, fmt.Errorf("rollback command %s: %w", quoteArgv(c.Argv), err)
+		return res, fmt.Errorf("rollback command %s: %w", quoteArgv(c.Argv), err)
 	}
 }
 
+// Verify implements Driver. A command's exit status is all it tells; the
+// plan's verify checks do the rest.
+func (c *Command) Verify(ctx context.Context, req Request, steps []Step) (string, error) {
+	return "", nil
+}
+
+// quoteArgv writes argv as a shell would read it back.
 func quoteArgv(argv []string) string {
 	q := make([]string, len(argv))
 	for i, a := range argv {
-		if a == "" || strings.ContainsAny(a, " \t\"'$\\") {
-			a = fmt.Sprintf("%q", a)
+		if a == "" || strings.ContainsAny(a, " \t\n\"'$\\`;&|<>()*?[]{}!#~") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 		}
 		q[i] = a
 	}
@@ -94,7 +140,7 @@ func quoteArgv(argv []string) string {
 // limitWriter keeps the first n bytes and drops the rest, so a chatty
 // command cannot fill memory.
 type limitWriter struct {
-	w interface{ Write([]byte) (int, error) }
+	w io.Writer
 	n int
 }
 

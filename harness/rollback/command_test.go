@@ -11,14 +11,14 @@ import (
 
 func TestCommandGetsTheRollbackInItsEnvironment(t *testing.T) {
 	c := &Command{Argv: []string{"sh", "-c", `echo "$POSTFLIGHT_RUN_ID|$POSTFLIGHT_OLD_IMAGE|$POSTFLIGHT_NEW_IMAGE|$POSTFLIGHT_SERVICES|$POSTFLIGHT_REASON|$(pwd)"`}, Dir: "/"}
-	out, err := c.RollBack(context.Background(), Request{RunID: "r1", OldImage: "app:1", NewImage: "app:2", Services: []string{"a", "b"}, Reason: "p99 too slow"})
+	out, err := (&Runner{Driver: c}).RollBack(context.Background(), Request{RunID: "r1", OldImage: "app:1", NewImage: "app:2", Services: []string{"a", "b"}, Reason: "p99 too slow"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.TrimSpace(out.Output); got != "r1|app:1|app:2|a,b|p99 too slow|/" {
 		t.Errorf("command saw %q", got)
 	}
-	if out.ExitCode != 0 || out.Driver != "command" || !strings.HasPrefix(out.Action, "run sh -c") {
+	if out.ExitCode != 0 || out.Driver != "command" || !strings.HasPrefix(out.Action, "sh -c 'echo") {
 		t.Errorf("outcome %+v", out)
 	}
 }
@@ -39,7 +39,7 @@ func TestCommandFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
-			out, err := (&Command{Argv: tt.argv, Timeout: tt.timeout}).RollBack(context.Background(), Request{})
+			out, err := (&Runner{Driver: &Command{Argv: tt.argv, Timeout: tt.timeout}}).RollBack(context.Background(), Request{})
 			if err == nil || !strings.Contains(err.Error(), tt.errHas) {
 				t.Fatalf("err %v, want it to contain %q", err, tt.errHas)
 			}
@@ -54,7 +54,7 @@ func TestCommandFailures(t *testing.T) {
 }
 
 func TestCommandOutputIsBounded(t *testing.T) {
-	out, err := (&Command{Argv: []string{"sh", "-c", "head -c 1000000 /dev/zero | tr '\\0' x"}}).RollBack(context.Background(), Request{})
+	out, err := (&Runner{Driver: &Command{Argv: []string{"sh", "-c", "head -c 1000000 /dev/zero | tr '\\0' x"}}}).RollBack(context.Background(), Request{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestFromPlan(t *testing.T) {
 		t.Errorf("no driver configured: got %v, %v", d, err)
 	}
 	d, err = FromPlan(&plan.Plan{Path: "/x/postflight.yaml", Rollback: plan.Rollback{Driver: "command", Command: []string{"true"}}})
-	if c, ok := d.(*Command); err != nil || !ok || c.Dir != "/x" || c.Timeout != plan.DefaultRollbackLimit {
+	if c, ok := d.Driver.(*Command); err != nil || !ok || c.Dir != "/x" || c.Timeout != plan.DefaultRollbackLimit {
 		t.Errorf("command driver: %+v, %v", d, err)
 	}
 	if _, err := FromPlan(&plan.Plan{Rollback: plan.Rollback{Driver: "carrier-pigeon"}}); err == nil {

@@ -1,0 +1,311 @@
+package rollback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Runner carries a rollback out with a Driver. With a state directory a
+// rollback is safe to interrupt and to race:
+//
+//  1. it locks every target the driver names, waiting up to LockTimeout for
+//     another rollback of them to end, then returns a *LockedError;
+//  2. it converges any unfinished rollback of those targets journaled in
+//     the state directory (Outcome.Resumed);
+//  3. the driver decides the steps, changing nothing: an error here (a
+//     service that does not exist, no previous spec, a daemon that is down)
+//     leaves no trace;
+//  4. the decision, then each step before it is applied, then the
+//     verification are appended to the journal, fsynced;
+//  5. once verified, the journal is removed and the locks released.
+//
+// A rollback that fails after its decision keeps its journal, with the
+// error; Resume, or the next rollback of the same target, tries again.
+// Without a state directory steps 1, 2, 4 and 5 are left out.
+type Runner struct {
+	Driver Driver
+	// StateDir holds journals and locks (see DefaultStateDir).
+	StateDir string
+	// LockTimeout bounds the wait for a target another rollback holds;
+	// DefaultLockTimeout when zero.
+	LockTimeout time.Duration
+	// Verify, when set, runs after the driver's own verification and must
+	// pass for the rollback to count as verified: the plan's verify checks.
+	Verify func(ctx context.Context, req Request) error
+	// Logf receives a line per step; nil discards them.
+	Logf func(format string, args ...any)
+}
+
+// Describe says what a rollback of req does, without looking at the target.
+func (r *Runner) Describe(req Request) string { return r.Driver.Describe(req) }
+
+// DryRun decides what a rollback of req would do and says so, changing
+// nothing: no lock, no journal, no change to the target.
+func (r *Runner) DryRun(ctx context.Context, req Request) (Outcome, error) {
+	start := time.Now()
+	out := Outcome{Driver: r.Driver.Name(), DryRun: true, ExitCode: -1}
+	var lines []string
+	if r.StateDir != "" {
+		pending, err := Pending(r.StateDir)
+		if err != nil {
+			lines = append(lines, fmt.Sprintf("warning: read rollback journals in %s: %v", r.StateDir, err))
+		}
+		for _, u := range pending {
+			if overlaps(u.Decision.Targets, r.Driver.Targets(req)) {
+				lines = append(lines, "would first resume the interrupted "+u.String())
+			}
+		}
+	}
+	steps, err := r.Driver.Decide(ctx, req)
+	out.Duration = time.Since(start)
+	if err != nil {
+		out.Output = strings.Join(lines, "\n")
+		return out, err
+	}
+	out.Action = summarize(steps)
+	out.Steps = results(steps)
+	for _, s := range steps {
+		lines = append(lines, "would "+s.String())
+	}
+	out.Output = strings.Join(lines, "\n")
+	out.ExitCode = 0
+	return out, nil
+}
+
+// RollBack rolls req back (see Runner). The outcome is filled in as far as
+// the rollback got, also when it returns an error.
+func (r *Runner) RollBack(ctx context.Context, req Request) (out Outcome, err error) {
+	start := time.Now()
+	out = Outcome{Driver: r.Driver.Name(), ExitCode: -1}
+	defer func() { out.Duration = time.Since(start) }()
+	targets := r.Driver.Targets(req)
+	holder := me(req.RunID)
+	if r.StateDir != "" {
+		lk, err := acquireLocks(ctx, r.StateDir, targets, holder, r.lockTimeout())
+		if err != nil {
+			return out, err
+		}
+		defer lk.release()
+		// A journal that cannot be read names no target, so it blocks no
+		// rollback; Resume reports it.
+		if err := removeFinished(r.StateDir); err != nil {
+			r.logf("warning: %v", err)
+		}
+		pending, err := Pending(r.StateDir)
+		if err != nil {
+			r.logf("warning: read rollback journals in %s: %v", r.StateDir, err)
+		}
+		for _, u := range pending {
+			if !overlaps(u.Decision.Targets, targets) {
+				continue
+			}
+			r.logf("resuming the interrupted %s", u)
+			out.Resumed = append(out.Resumed, u.Decision.RunID)
+			if _, err := r.resume(ctx, u.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return out, fmt.Errorf("resume interrupted rollback %s: %w", u.Decision.RunID, err)
+			}
+		}
+	}
+	steps, err := r.Driver.Decide(ctx, req)
+	out.Action = summarize(steps)
+	out.Steps = results(steps)
+	if err != nil {
+		return out, err
+	}
+	for _, s := range steps {
+		r.logf("decided: %s", s)
+	}
+	dec := Decision{RunID: req.RunID, Config: r.Driver.Config(), Request: req, Targets: targets, Steps: steps}
+	var j *journal
+	if r.StateDir != "" {
+		j, err = createJournal(r.StateDir, req.RunID, Entry{Event: EventDecided, Step: -1, By: &holder, Decision: &dec})
+		if err != nil {
+			return out, err
+		}
+		out.Journal = j.path
+	}
+	err = r.carryOut(ctx, j, r.Driver, dec, false, &out)
+	return out, err
+}
+
+// resume converges one journaled rollback; the caller holds its locks.
+func (r *Runner) resume(ctx context.Context, path string) (out Outcome, err error) {
+	start := time.Now()
+	defer func() { out.Duration = time.Since(start) }()
+	j, entries, err := openJournal(path)
+	if err != nil {
+		return out, err
+	}
+	dec := *entries[0].Decision
+	last := entries[len(entries)-1]
+	out = Outcome{Driver: dec.Config.Driver, ExitCode: -1, Journal: path, Action: summarize(dec.Steps), Steps: results(dec.Steps)}
+	if last.Event == EventFinished {
+		out.ExitCode = 0
+		return out, j.remove()
+	}
+	d, err := New(dec.Config)
+	if err != nil {
+		j.close()
+		return out, fmt.Errorf("driver of journal %s: %w", path, err)
+	}
+	if c, ok := d.(io.Closer); ok {
+		defer c.Close()
+	}
+	by := me(dec.RunID)
+	if err := j.append(Entry{Event: EventResumed, Step: -1, By: &by, Note: "stopped at " + string(last.Event)}); err != nil {
+		j.close()
+		return out, err
+	}
+	err = r.carryOut(ctx, j, d, dec, true, &out)
+	return out, err
+}
+
+// carryOut applies the decided steps and verifies them, journaling each
+// before it is acted on. j is nil without a state directory. A resumed
+// rollback leaves alone the objects someone changed since it was decided.
+func (r *Runner) carryOut(ctx context.Context, j *journal, d Driver, dec Decision, resumed bool, out *Outcome) error {
+	req, steps := dec.Request, dec.Steps
+	record := func(e Entry) error {
+		if j == nil {
+			return nil
+		}
+		return j.append(e)
+	}
+	fail := func(step int, err error) error {
+		if j != nil {
+			if jerr := record(Entry{Event: EventFailed, Step: step, Error: err.Error()}); jerr != nil {
+				err = errors.Join(err, jerr)
+			}
+			j.close()
+		}
+		r.logf("failed: %v", err)
+		return err
+	}
+	skip := func(i int, err error) error {
+		out.Steps[i].Note = "left alone: " + err.Error()
+		r.logf("%s: left alone: %v", steps[i].Object, err)
+		return record(Entry{Event: EventSkipped, Step: i, Note: err.Error()})
+	}
+	if err := record(Entry{Event: EventStarted, Step: -1}); err != nil {
+		return fail(-1, err)
+	}
+	skipped := make([]bool, len(steps))
+	starter, together := d.(Starter)
+	if together {
+		for i, s := range steps {
+			if err := record(Entry{Event: EventApplying, Step: i}); err != nil {
+				return fail(i, err)
+			}
+			if err := starter.Start(ctx, req, s); err != nil {
+				if resumed && errors.Is(err, ErrSuperseded) {
+					skipped[i] = true
+					if err := skip(i, err); err != nil {
+						return fail(i, err)
+					}
+					continue
+				}
+				return fail(i, fmt.Errorf("%s: %w", s, err))
+			}
+		}
+	}
+	var output []string
+	for i, s := range steps {
+		if skipped[i] {
+			continue
+		}
+		if !together {
+			if err := record(Entry{Event: EventApplying, Step: i}); err != nil {
+				return fail(i, err)
+			}
+		}
+		t := time.Now()
+		res, err := d.Apply(ctx, req, s)
+		res.Step, res.Duration = s, time.Since(t)
+		out.Steps[i] = res
+		if res.Output != "" {
+			output = append(output, res.Output)
+		} else if res.Note != "" {
+			output = append(output, fmt.Sprintf("%s: %s (%s)", s.Object, res.Note, res.Duration.Round(time.Millisecond)))
+		}
+		out.Output = strings.Join(output, "\n")
+		if err != nil {
+			if resumed && errors.Is(err, ErrSuperseded) {
+				skipped[i] = true
+				if err := skip(i, err); err != nil {
+					return fail(i, err)
+				}
+				continue
+			}
+			if s.Action == ActionRun {
+				out.ExitCode = res.ExitCode
+			}
+			return fail(i, err)
+		}
+		r.logf("%s: %s", s.Object, res.Note)
+		if err := record(Entry{Event: EventDone, Step: i, Note: res.Note}); err != nil {
+			return fail(i, err)
+		}
+	}
+	out.ExitCode = 0
+	if err := record(Entry{Event: EventVerifying, Step: -1}); err != nil {
+		return fail(-1, err)
+	}
+	var kept []Step
+	for i, s := range steps {
+		if !skipped[i] {
+			kept = append(kept, s)
+		}
+	}
+	verified, err := d.Verify(ctx, req, kept)
+	if err != nil {
+		return fail(-1, fmt.Errorf("verify: %w", err))
+	}
+	out.Verified = verified
+	if verified != "" {
+		r.logf("verified: %s", verified)
+	}
+	if r.Verify != nil {
+		if err := r.Verify(ctx, req); err != nil {
+			return fail(-1, fmt.Errorf("verify: %w", err))
+		}
+	}
+	if err := record(Entry{Event: EventVerified, Step: -1, Note: verified}); err != nil {
+		return fail(-1, err)
+	}
+	if j == nil {
+		return nil
+	}
+	if err := record(Entry{Event: EventFinished, Step: -1}); err != nil {
+		return fail(-1, err)
+	}
+	out.Journal = ""
+	return j.remove()
+}
+
+func (r *Runner) lockTimeout() time.Duration {
+	if r.LockTimeout > 0 {
+		return r.LockTimeout
+	}
+	return DefaultLockTimeout
+}
+
+func (r *Runner) logf(format string, args ...any) {
+	if r.Logf != nil {
+		r.Logf(format, args...)
+	}
+}
+
+func overlaps(a, b []string) bool {
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			return true
+		}
+	}
+	return false
+}
