@@ -18,7 +18,6 @@ import (
 	"github.com/postflight/postflight/harness/check"
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/harness/report"
-	"github.com/postflight/postflight/harness/rollback"
 	"github.com/postflight/postflight/harness/stack"
 	"github.com/postflight/postflight/slo"
 	"github.com/postflight/postflight/suites"
@@ -72,7 +71,7 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error
 	// 4. Roll back and verify, when the verdict calls for it.
 	policy := slo.RollbackPolicy{OnInconclusive: p.Policy.Inconclusive == plan.InconclusiveRollback}
 	if policy.ShouldRollBack(r.rep.Verdict) && ctx.Err() == nil {
-		r.rollBack(ctx, st)
+		r.rollBack(ctx, st, r.rep.Verdict.Reason)
 	}
 	// 5. Stack down, then the outcome and the reports.
 	r.down(ctx, st)
@@ -206,80 +205,6 @@ func completeResults(phase string, checks []plan.Check, got []check.Result, err 
 	return out
 }
 
-// rollBack runs the plan's rollback driver and then its verify checks.
-func (r *run) rollBack(ctx context.Context, st stack.Stack) {
-	rb := &report.Rollback{Reason: r.rep.Verdict.Reason}
-	r.rep.Rollback = rb
-	driver, err := rollback.FromPlan(r.plan)
-	if err != nil {
-		rb.Error = err.Error()
-		return
-	}
-	if driver == nil {
-		r.logf("rollback: no driver configured")
-		return
-	}
-	rb.Configured = true
-	req := rollback.Request{RunID: r.rep.RunID, PlanPath: r.plan.Path, OldImage: r.rep.OldImage,
-		NewImage: r.rep.NewImage, Reason: r.rep.Verdict.Reason}
-	if rep := r.plan.Stack.Replica; rep != nil {
-		req.Services = rep.UnderTest
-	}
-	rb.Plan = driver.Describe(req)
-	if r.opts.DryRun {
-		r.logf("rollback: dry run: would %s", rb.Plan)
-		return
-	}
-	r.logf("rollback: %s", rb.Plan)
-	out, err := driver.RollBack(ctx, req)
-	rb.Outcome = &out
-	if err != nil {
-		rb.Error = err.Error()
-		r.logf("rollback: failed: %v", err)
-		return
-	}
-	r.logf("rollback: done (exit %d in %s)", out.ExitCode, out.Duration.Round(time.Millisecond))
-	verify := r.verifyChecks()
-	if len(verify) == 0 {
-		return
-	}
-	// A replica stands in for production: it takes the old version back
-	// too, so the verify checks see what production now runs.
-	if r.plan.Stack.Replica != nil {
-		if r.rep.OldImage == "" {
-			rb.Error = "cannot verify: no old image (give --old or images.old)"
-			return
-		}
-		r.logf("verify: starting the old version %s in the replica", r.rep.OldImage)
-		if err := st.SwapImage(ctx, r.rep.OldImage); err != nil {
-			rb.Error = fmt.Sprintf("verify: old version did not come back up: %v", err)
-			if ctx.Err() != nil {
-				rb.Error = "verify: interrupted while the old version came back up"
-			}
-			r.logf("%s", rb.Error)
-			return
-		}
-	}
-	rb.Verify = r.phase(ctx, suites.PhaseVerify, verify, st)
-	v := slo.Decide(check.Outcomes(rb.Verify))
-	rb.VerifyVerdict = &v
-	r.logf("verify: %s: %s", v.Status, v.Reason)
-}
-
-func (r *run) verifyChecks() []plan.Check {
-	want := map[string]bool{}
-	for _, n := range r.plan.Rollback.Verify {
-		want[n] = true
-	}
-	var out []plan.Check
-	for _, c := range r.plan.Checks {
-		if want[c.Name] {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 // conclude maps verdict and rollback to the outcome and its exit code.
 func (r *run) conclude(ctx context.Context) {
 	rep := r.rep
@@ -299,6 +224,8 @@ func (r *run) conclude(ctx context.Context) {
 		if rb != nil && rep.DryRun && rb.Configured {
 			rep.Summary = fmt.Sprintf("%s, not rolled back (dry run): %s", upper(rep.Outcome), v.Reason)
 		}
+	case rb.Locked:
+		rep.Outcome, rep.Summary = report.Inconclusive, "INCONCLUSIVE, not rolled back: "+rb.Error
 	case rb.Error != "":
 		rep.Outcome, rep.Summary = report.RollbackFailed, "ROLLBACK FAILED: "+rb.Error
 	case rb.VerifyVerdict != nil && rb.VerifyVerdict.Status != slo.Pass:

@@ -25,10 +25,18 @@ import (
 	"github.com/postflight/postflight/suites"
 )
 
-// The check phases run in a child process of this test binary.
+// The check phases run in a child process of this test binary; rollback
+// journals and locks go to a directory of the tests' own.
 func TestMain(m *testing.M) {
 	suites.RunPhaseIfRequested()
-	os.Exit(m.Run())
+	dir, err := os.MkdirTemp("", "postflight-state-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("POSTFLIGHT_STATE_DIR", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 const demoPlan = "../fixtures/demo/postflight.yaml"
@@ -41,7 +49,7 @@ func leftovers(t *testing.T, cli *client.Client, runID string) []string {
 	return dockertest.Labelled(t, cli, stack.LabelRun, runID)
 }
 
-func loadPlan(t *testing.T, path string) *plan.Plan {
+func loadPlan(t testing.TB, path string) *plan.Plan {
 	t.Helper()
 	p, err := plan.Load(path)
 	if err != nil {

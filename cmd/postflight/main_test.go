@@ -29,6 +29,8 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
+	// Rollback journals and locks go to a directory of the tests' own.
+	os.Setenv("POSTFLIGHT_STATE_DIR", filepath.Join(dir, "state"))
 	bin = filepath.Join(dir, "postflight")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
@@ -68,7 +70,7 @@ func labelled(t *testing.T, cli *client.Client, label, value string) int {
 }
 
 func TestHelpTeachesFlagsAndExitCodes(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"run", "--help"}, {"validate", "--help"}, {"cleanup", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"run", "--help"}, {"rollback", "--help"}, {"check", "images", "--help"}, {"validate", "--help"}, {"cleanup", "--help"}} {
 		r := runBin(t, args...)
 		if r.code != 0 || !strings.Contains(r.stdout, "Example") && !strings.Contains(r.stdout, "Examples") {
 			t.Errorf("%v: exit %d, output without examples:\n%s", args, r.code, r.stdout)

@@ -291,13 +291,60 @@ const (
 
 // Rollback says how to put the old version back, and what to verify after.
 type Rollback struct {
-	// Driver is "command" (more drivers come later); empty means no
-	// rollback is configured.
-	Driver  string   `yaml:"driver"`
-	Command []string `yaml:"command"`
+	// Driver is "command", "swarm", "docker" or "webhook"; empty means no
+	// rollback is configured. The field of the driver's name configures it.
+	Driver  string           `yaml:"driver"`
+	Command []string         `yaml:"command"`
+	Swarm   *SwarmRollback   `yaml:"swarm"`
+	Docker  *DockerRollback  `yaml:"docker"`
+	Webhook *WebhookRollback `yaml:"webhook"`
+	// Timeout bounds the rollback (the command, the convergence).
 	Timeout Duration `yaml:"timeout"`
 	// Verify names checks (from Checks) to run again after the rollback.
 	Verify []string `yaml:"verify"`
+	// StateDir holds rollback journals and locks, relative to the plan;
+	// default $POSTFLIGHT_STATE_DIR, else $XDG_STATE_HOME/postflight, else
+	// ~/.local/state/postflight.
+	StateDir string `yaml:"state_dir"`
+	// LockTimeout bounds the wait for another rollback of the same target.
+	LockTimeout Duration `yaml:"lock_timeout"`
+}
+
+// SwarmRollback rolls Swarm services back to their previous spec, or to an
+// image, and waits until every task runs the old image.
+type SwarmRollback struct {
+	Services []string `yaml:"services"`
+	// Stack names a `docker stack` whose services all roll back together.
+	Stack string `yaml:"stack"`
+	// Image, when set, is what the services go back to; else their
+	// previous spec.
+	Image string `yaml:"image"`
+}
+
+// DockerRollback recreates containers with the old image and otherwise the
+// same configuration, one at a time.
+type DockerRollback struct {
+	// Project selects a compose project's containers; Labels ("k=v")
+	// select containers otherwise; Services narrows either.
+	Project  string   `yaml:"project"`
+	Labels   []string `yaml:"labels"`
+	Services []string `yaml:"services"`
+	// Image, when set, is what the containers go back to; else the run's
+	// old image.
+	Image         string   `yaml:"image"`
+	HealthTimeout Duration `yaml:"health_timeout"`
+}
+
+// WebhookRollback asks another system to roll back: a JSON POST signed with
+// HMAC-SHA256 over the body.
+type WebhookRollback struct {
+	URL string `yaml:"url"`
+	// SecretEnv names the environment variable that holds the secret.
+	SecretEnv string   `yaml:"secret_env"`
+	Attempts  int      `yaml:"attempts"`
+	Backoff   Duration `yaml:"backoff"`
+	// CAFile trusts this CA besides the system's; TLS is always verified.
+	CAFile string `yaml:"ca_file"`
 }
 
 // Report says where reports go.

@@ -629,9 +629,48 @@ stack:
 checks:
   - {name: health, kind: http, service: api}
 rollback:
+  driver: helm
+`,
+			line: 7, col: 11, want: `rollback.driver: unknown rollback driver "helm"; known drivers are "command", "swarm", "docker", "webhook"`,
+		},
+		{
+			name: "swarm driver without its section",
+			plan: `version: 1
+stack:
+  replica: {compose: compose.yaml, under_test: [api]}
+checks:
+  - {name: health, kind: http, service: api}
+rollback:
   driver: swarm
 `,
-			line: 7, col: 11, want: `rollback.driver: unknown rollback driver "swarm"; known drivers are "command"`,
+			line: 7, col: 3, want: `rollback: missing required field "swarm"`,
+		},
+		{
+			name: "another driver's section",
+			plan: `version: 1
+stack:
+  replica: {compose: compose.yaml, under_test: [api]}
+checks:
+  - {name: health, kind: http, service: api}
+rollback:
+  driver: docker
+  docker: {project: shop}
+  swarm: {services: [shop_api]}
+`,
+			line: 9, col: 3, want: `swarm configures the "swarm" driver, but the driver is "docker"`,
+		},
+		{
+			name: "webhook without a secret",
+			plan: `version: 1
+stack:
+  replica: {compose: compose.yaml, under_test: [api]}
+checks:
+  - {name: health, kind: http, service: api}
+rollback:
+  driver: webhook
+  webhook: {url: "https://deploy.example/rollback"}
+`,
+			line: 8, col: 12, want: `missing required field "secret_env"`,
 		},
 		{
 			name: "command driver without command",

@@ -18,7 +18,7 @@ import (
 // Check kinds, rollback drivers and HTTP methods a plan may name.
 var (
 	checkKinds      = []string{KindHTTP, KindLoad, KindPropagation, KindProvenance, KindIntegrity, KindHygiene}
-	rollbackDrivers = []string{"command"}
+	rollbackDrivers = []string{"command", "swarm", "docker", "webhook"}
 	httpMethods     = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 )
 
@@ -408,10 +408,18 @@ func (v *validator) rollback() {
 	}
 	if r.Driver == "" {
 		// No rollback configured: nothing else may be.
-		if v.has(path+".command") || v.has(path+".timeout") || v.has(path+".verify") {
-			v.nonEmpty(path, "driver", r.Driver)
+		for _, f := range []string{"command", "swarm", "docker", "webhook", "timeout", "verify", "state_dir", "lock_timeout"} {
+			if v.has(path + "." + f) {
+				v.nonEmpty(path, "driver", r.Driver)
+				break
+			}
 		}
 		return
+	}
+	for _, d := range rollbackDrivers {
+		if d != r.Driver && v.has(path+"."+d) {
+			v.failKey(path+"."+d, "%s configures the %q driver, but the driver is %q", d, d, r.Driver)
+		}
 	}
 	switch r.Driver {
 	case "command":
@@ -419,6 +427,32 @@ func (v *validator) rollback() {
 			v.fail(path+".command", "expected a command to run, got an empty list")
 		} else if len(r.Command) > 0 && r.Command[0] == "" {
 			v.fail(path+".command[0]", "expected a program name, got an empty string")
+		}
+	case "swarm":
+		if v.required(path, "swarm") && r.Swarm != nil && len(r.Swarm.Services) == 0 && r.Swarm.Stack == "" && !v.erredUnder(path+".swarm") {
+			v.fail(path+".swarm", "set services or stack: the Swarm services to roll back")
+		}
+	case "docker":
+		if v.required(path, "docker") && r.Docker != nil && r.Docker.Project == "" && len(r.Docker.Labels) == 0 && !v.erredUnder(path+".docker") {
+			v.fail(path+".docker", "set project or labels: the containers to recreate")
+		}
+		if r.Docker != nil {
+			for i, l := range r.Docker.Labels {
+				if k, _, ok := strings.Cut(l, "="); !ok || k == "" {
+					v.fail(fmt.Sprintf("%s.docker.labels[%d]", path, i), `expected a label filter like "app=shop", got %q`, l)
+				}
+			}
+		}
+	case "webhook":
+		if v.required(path, "webhook") && r.Webhook != nil {
+			wp := path + ".webhook"
+			if v.required(wp, "url") {
+				v.absoluteURL(wp+".url", r.Webhook.URL)
+			}
+			v.required(wp, "secret_env")
+			if v.has(wp+".attempts") && r.Webhook.Attempts < 1 {
+				v.fail(wp+".attempts", "expected at least 1 attempt, got %d", r.Webhook.Attempts)
+			}
 		}
 	default:
 		v.fail(path+".driver", "unknown rollback driver %q; known drivers are %s%s", r.Driver, quoteList(rollbackDrivers), didYouMean(r.Driver, rollbackDrivers))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/rollback"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -27,9 +28,17 @@ func WriteConsole(w io.Writer, r *Report) error {
 			p.f("  dry run: would %s\n", rb.Plan)
 		default:
 			if o := rb.Outcome; o != nil {
-				p.f("  %s: %s, exit %d in %s\n", o.Driver, o.Action, o.ExitCode, o.Duration.Round(time.Millisecond))
+				p.f("  %s\n", describeOutcome(o))
+				for _, s := range o.Steps {
+					if s.Note != "" {
+						p.f("    - %s: %s\n", s.Step, s.Note)
+					}
+				}
 				for _, line := range lastLines(o.Output, 10) {
 					p.f("    | %s\n", line)
+				}
+				if o.Verified != "" {
+					p.f("  verified: %s\n", o.Verified)
 				}
 			}
 			if rb.Error != "" {
@@ -111,4 +120,18 @@ func lastLines(s string, n int) []string {
 		lines = lines[len(lines)-n:]
 	}
 	return lines
+}
+
+// describeOutcome is one line on what a rollback driver did: a command's
+// exit status, or the driver's action.
+func describeOutcome(o *rollback.Outcome) string {
+	s := fmt.Sprintf("%s: %s", o.Driver, o.Action)
+	if o.Driver == "command" && o.ExitCode >= 0 {
+		s += fmt.Sprintf(", exit %d", o.ExitCode)
+	}
+	s += " in " + o.Duration.Round(time.Millisecond).String()
+	if len(o.Resumed) > 0 {
+		s += fmt.Sprintf(" (first resumed the interrupted rollback of run %s)", strings.Join(o.Resumed, ", "))
+	}
+	return s
 }

@@ -19,7 +19,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	if rb := r.Rollback; rb != nil {
 		p.f("\n### Rollback\n\n%s\n\n", mdEscape(rb.Reason))
 		if o := rb.Outcome; o != nil {
-			p.f("- %s: `%s`, exit %d in %s\n", o.Driver, o.Action, o.ExitCode, o.Duration.Round(1e6))
+			p.f("- %s\n", mdEscape(describeOutcome(o)))
 			if lines := lastLines(o.Output, 20); len(lines) > 0 {
 				p.f("\n~~~\n%s\n~~~\n", strings.Join(lines, "\n"))
 			}

@@ -82,6 +82,9 @@ type Rollback struct {
 	Plan       string            `json:"plan,omitempty"` // what the driver does
 	Outcome    *rollback.Outcome `json:"outcome,omitempty"`
 	Error      string            `json:"error,omitempty"`
+	// Locked says another rollback of the same target held it past the
+	// lock timeout: nothing was done, and Error says who holds it.
+	Locked bool `json:"locked,omitempty"`
 	// Verify are the results of the verify checks after the rollback.
 	Verify        []check.Result `json:"verify,omitempty"`
 	VerifyVerdict *slo.Verdict   `json:"verify_verdict,omitempty"`

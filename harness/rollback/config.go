@@ -2,6 +2,7 @@ package rollback
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/postflight/postflight/harness/plan"
@@ -62,20 +63,54 @@ func New(cfg Config) (Driver, error) {
 }
 
 // FromPlan returns the rollback a plan configures; nil when it configures
-// none. The Runner has no state directory: set StateDir (DefaultStateDir)
-// to journal and lock the rollback.
+// none. Its state directory is the plan's rollback.state_dir (relative to
+// the plan), else DefaultStateDir: every rollback is journaled and locked.
 func FromPlan(p *plan.Plan) (*Runner, error) {
 	r := p.Rollback
-	cfg := Config{Driver: r.Driver}
-	switch r.Driver {
-	case "":
+	if r.Driver == "" {
 		return nil, nil
-	case DriverCommand:
-		cfg.Command = &CommandConfig{Argv: r.Command, Dir: p.Dir(), Timeout: r.Timeout.Or(plan.DefaultRollbackLimit)}
 	}
-	d, err := New(cfg)
+	d, err := New(ConfigFromPlan(p))
 	if err != nil {
 		return nil, err
 	}
-	return &Runner{Driver: d}, nil
+	dir := r.StateDir
+	switch {
+	case dir == "":
+		if dir, err = DefaultStateDir(); err != nil {
+			return nil, err
+		}
+	case !filepath.IsAbs(dir):
+		dir = filepath.Join(p.Dir(), dir)
+	}
+	return &Runner{Driver: d, StateDir: dir, LockTimeout: r.LockTimeout.Or(DefaultLockTimeout)}, nil
+}
+
+// ConfigFromPlan maps a plan's rollback section to a driver Config.
+func ConfigFromPlan(p *plan.Plan) Config {
+	r := p.Rollback
+	timeout := r.Timeout.Or(plan.DefaultRollbackLimit)
+	cfg := Config{Driver: r.Driver}
+	switch r.Driver {
+	case DriverCommand:
+		cfg.Command = &CommandConfig{Argv: r.Command, Dir: p.Dir(), Timeout: timeout}
+	case DriverSwarm:
+		if s := r.Swarm; s != nil {
+			cfg.Swarm = &SwarmConfig{Services: s.Services, Stack: s.Stack, Image: s.Image, Timeout: timeout}
+		}
+	case DriverDocker:
+		if d := r.Docker; d != nil {
+			cfg.Docker = &DockerConfig{Project: d.Project, Labels: d.Labels, Services: d.Services, Image: d.Image,
+				HealthTimeout: d.HealthTimeout.Duration}
+		}
+	case DriverWebhook:
+		if w := r.Webhook; w != nil {
+			cfg.Webhook = &WebhookConfig{URL: w.URL, SecretEnv: w.SecretEnv, Timeout: timeout, Attempts: w.Attempts,
+				Backoff: w.Backoff.Duration, CAFile: w.CAFile}
+			if cfg.Webhook.CAFile != "" && !filepath.IsAbs(cfg.Webhook.CAFile) {
+				cfg.Webhook.CAFile = filepath.Join(p.Dir(), cfg.Webhook.CAFile)
+			}
+		}
+	}
+	return cfg
 }

@@ -2,7 +2,6 @@ package stack
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -94,10 +93,12 @@ func (r *Replica) Up(ctx context.Context) error {
 	})
 }
 
-// SwapImage restarts the services under test with another image.
+// SwapImage restarts the services under test with another image; a
+// replica that is not up yet comes up with it.
 func (r *Replica) SwapImage(ctx context.Context, image string) error {
 	if r.project == nil {
-		return &StartError{Err: errors.New("replica is not up")}
+		r.cfg.Image = image
+		return r.Up(ctx)
 	}
 	r.cfg.Image = image
 	for _, name := range r.cfg.UnderTest {

@@ -1,0 +1,205 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/report"
+	"github.com/postflight/postflight/harness/rollback"
+	"github.com/postflight/postflight/harness/stack"
+	"github.com/postflight/postflight/slo"
+	"github.com/postflight/postflight/suites"
+)
+
+// rollBack puts the old version back with the plan's driver — journaled
+// and locked in the state directory — and verifies it with the plan's
+// verify checks before the rollback counts as done.
+func (r *run) rollBack(ctx context.Context, st stack.Stack, reason string) {
+	rb := &report.Rollback{Reason: reason}
+	r.rep.Rollback = rb
+	runner, err := rollback.FromPlan(r.plan)
+	if err != nil {
+		rb.Error = err.Error()
+		return
+	}
+	if runner == nil {
+		r.logf("rollback: no driver configured")
+		return
+	}
+	rb.Configured = true
+	runner.Logf = r.prefixed("rollback")
+	runner.Verify = r.verifier(st, rb)
+	req := r.rollbackRequest(reason)
+	rb.Plan = runner.Describe(req)
+	if r.opts.DryRun {
+		out, err := runner.DryRun(ctx, req)
+		rb.Outcome = &out
+		if err != nil {
+			rb.Error = err.Error()
+		}
+		r.logf("rollback: dry run: would %s", rb.Plan)
+		return
+	}
+	r.logf("rollback: %s", rb.Plan)
+	out, err := runner.RollBack(ctx, req)
+	rb.Outcome = &out
+	r.noteRollbackError(rb, err)
+}
+
+// noteRollbackError records why a rollback did not finish: another run
+// holds the target, an interrupt, or the driver's or verification's error.
+func (r *run) noteRollbackError(rb *report.Rollback, err error) {
+	var locked *rollback.LockedError
+	switch {
+	case err == nil:
+		r.logf("rollback: done in %s", rb.Outcome.Duration.Round(time.Millisecond))
+		return
+	case errors.As(err, &locked):
+		rb.Locked = true
+	}
+	if rb.Error == "" {
+		rb.Error = err.Error()
+	}
+	r.logf("rollback: failed: %s", rb.Error)
+}
+
+func (r *run) rollbackRequest(reason string) rollback.Request {
+	req := rollback.Request{RunID: r.rep.RunID, PlanPath: r.plan.Path, OldImage: r.rep.OldImage,
+		NewImage: r.rep.NewImage, Reason: reason, Failing: rollback.FailuresFrom(r.rep.Checks)}
+	if rep := r.plan.Stack.Replica; rep != nil {
+		req.Services = rep.UnderTest
+	}
+	return req
+}
+
+// verifier runs the plan's verify checks once the driver has rolled back.
+// A replica stands in for production: it takes the old version back too,
+// so the verify checks see what production now runs.
+func (r *run) verifier(st stack.Stack, rb *report.Rollback) func(context.Context, rollback.Request) error {
+	verify := r.verifyChecks()
+	if len(verify) == 0 {
+		return nil
+	}
+	return func(ctx context.Context, req rollback.Request) error {
+		if r.plan.Stack.Replica != nil {
+			r.logf("verify: starting the old version %s in the replica", req.OldImage)
+			if err := st.SwapImage(ctx, req.OldImage); err != nil {
+				if ctx.Err() != nil {
+					return errors.New("verify: interrupted while the old version came back up")
+				}
+				return fmt.Errorf("verify: old version did not come back up: %w", err)
+			}
+		}
+		rb.Verify = r.phase(ctx, suites.PhaseVerify, verify, st)
+		v := slo.Decide(check.Outcomes(rb.Verify))
+		rb.VerifyVerdict = &v
+		r.logf("verify: %s: %s", v.Status, v.Reason)
+		if v.Status != slo.Pass {
+			return fmt.Errorf("verify: %s", v.Reason)
+		}
+		return nil
+	}
+}
+
+func (r *run) verifyChecks() []plan.Check {
+	want := map[string]bool{}
+	for _, n := range r.plan.Rollback.Verify {
+		want[n] = true
+	}
+	var out []plan.Check
+	for _, c := range r.plan.Checks {
+		if want[c.Name] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// RollBack rolls back now, skipping the analysis — the fast path of
+// `postflight rollback` — then verifies the old version with the plan's
+// verify checks (for a replica plan, against a replica of the old version).
+// A rollback is never a pass: the outcome is rolled back (exit 3), rollback
+// failed (5), or inconclusive (4) when another rollback holds the target.
+func RollBack(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error) {
+	r := newRun(p, opts)
+	if p.Rollback.Driver == "" {
+		return nil, fmt.Errorf("%s: the plan configures no rollback (rollback.driver)", p.Path)
+	}
+	if err := r.rollbackPreflight(ctx); err != nil {
+		return nil, fmt.Errorf("%s: %w", p.Path, err)
+	}
+	const reason = "rollback asked for by hand (postflight rollback)"
+	r.logf("run %s: %s", r.rep.RunID, reason)
+	st := r.stack()
+	r.rep.Stack = st.String()
+	defer r.down(ctx, st)
+	r.rep.Verdict = slo.Verdict{Status: slo.Fail, Reason: reason}
+	r.rollBack(ctx, st, reason)
+	r.down(ctx, st)
+	r.conclude(ctx)
+	r.writeReports()
+	return r.rep, nil
+}
+
+// ResumeRollbacks converges every rollback an interrupted run left
+// unfinished in the plan's state directory, verifying each with the plan's
+// verify checks. With nothing to resume the outcome is passed (exit 0).
+func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error) {
+	r := newRun(p, opts)
+	runner, err := rollback.FromPlan(p)
+	if err != nil || runner == nil {
+		return nil, fmt.Errorf("%s: the plan configures no rollback to resume (rollback.driver): %v", p.Path, err)
+	}
+	if err := r.rollbackPreflight(ctx); err != nil {
+		return nil, fmt.Errorf("%s: %w", p.Path, err)
+	}
+	pending, err := rollback.Pending(runner.StateDir)
+	if err != nil {
+		return nil, fmt.Errorf("read rollback journals in %s: %w", runner.StateDir, err)
+	}
+	st := r.stack()
+	r.rep.Stack = st.String()
+	defer r.down(ctx, st)
+	if len(pending) == 0 {
+		r.rep.Verdict = slo.Verdict{Status: slo.Pass, Reason: "no unfinished rollback in " + runner.StateDir}
+		r.conclude(ctx)
+		r.writeReports()
+		return r.rep, nil
+	}
+	reason := fmt.Sprintf("resuming %d interrupted rollback(s)", len(pending))
+	for _, u := range pending {
+		r.logf("rollback: will resume the %s", u)
+	}
+	rb := &report.Rollback{Reason: reason, Configured: true, Plan: pending[0].String()}
+	r.rep.Rollback, r.rep.Verdict = rb, slo.Verdict{Status: slo.Fail, Reason: reason}
+	outs, err := rollback.Resume(ctx, runner.StateDir, rollback.ResumeOptions{
+		LockTimeout: runner.LockTimeout, Verify: r.verifier(st, rb), Logf: r.prefixed("rollback")})
+	if len(outs) > 0 {
+		rb.Outcome = &outs[len(outs)-1]
+	} else {
+		rb.Outcome = &rollback.Outcome{Driver: p.Rollback.Driver}
+	}
+	r.noteRollbackError(rb, err)
+	r.down(ctx, st)
+	r.conclude(ctx)
+	r.writeReports()
+	return r.rep, nil
+}
+
+// rollbackPreflight checks, before a rollback by hand, what the run's
+// preflight checks: the old image, and that the report directory works.
+func (r *run) rollbackPreflight(ctx context.Context) error {
+	var errs []error
+	if r.rep.OldImage == "" {
+		errs = append(errs, errors.New("roll back to what? give --old or images.old"))
+	}
+	if r.plan.Stack.Replica != nil && r.rep.OldImage != "" && len(r.plan.Rollback.Verify) > 0 {
+		errs = append(errs, r.imagesPresent(ctx, []string{r.rep.OldImage})...)
+	}
+	errs = append(errs, r.reportDirWritable())
+	return errors.Join(errs...)
+}
