@@ -31,7 +31,7 @@ test: images
 	@swarm=$$(docker info --format '{{.Swarm.LocalNodeState}}'); \
 	$(GO) test -count=1 -timeout 25m ./...; rc=$$?; \
 	if [ "$$swarm" = inactive ] && [ "$$(docker info --format '{{.Swarm.LocalNodeState}}')" != inactive ]; then \
-		docker swarm leave --force >/dev/null 2>&1; \
+		docker swarm leave --force >/dev/null 2>&1; docker network rm docker_gwbridge >/dev/null 2>&1; \
 	fi; \
 	exit $$rc
 

@@ -175,8 +175,8 @@ func TestRunDryRunDecidesWithoutRollingBack(t *testing.T) {
 	if rep.Outcome != report.Failed || rep.ExitCode != 1 {
 		t.Fatalf("outcome %s (exit %d): %s", rep.Outcome, rep.ExitCode, rep.Summary)
 	}
-	if rb := rep.Rollback; rb == nil || rb.Outcome != nil || !strings.Contains(rb.Plan, "POSTFLIGHT_OLD_IMAGE=postflight-demo:1.0.0") {
-		t.Errorf("dry run: rollback %+v, want a described plan and no outcome", rb)
+	if rb := rep.Rollback; rb == nil || rb.Outcome == nil || !rb.Outcome.DryRun || !strings.Contains(rb.Plan, "POSTFLIGHT_OLD_IMAGE=postflight-demo:1.0.0") {
+		t.Errorf("dry run: rollback %+v, want a described plan and a dry-run outcome", rb)
 	}
 	if left := leftovers(t, cli, rep.RunID); len(left) > 0 {
 		t.Errorf("left behind: %v", left)
