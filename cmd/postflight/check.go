@@ -4,7 +4,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/postflight/postflight/harness"
-	"github.com/postflight/postflight/harness/plan"
 )
 
 func newCheckCmd() *cobra.Command {
@@ -46,26 +45,12 @@ Exit codes: 0 every check passed, 1 a check failed, 2 plan or usage error,
 		Example: `  postflight check images -f postflight.yaml --new registry.local/shop:1.4.0 --old registry.local/shop:1.3.2`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := plan.Load(planPath)
-			if err != nil {
-				return err
-			}
-			opts.Console = cmd.OutOrStdout()
-			opts.Progress = cmd.ErrOrStderr()
-			rep, err := harness.CheckImages(cmd.Context(), p, opts)
-			if err != nil {
-				return usageError{err}
-			}
-			if rep.ExitCode != 0 {
-				return exitCode(rep.ExitCode)
-			}
-			return nil
+			return runPlan(cmd, planPath, opts, harness.CheckImages)
 		},
 	}
+	planFlags(cmd, &planPath, &opts)
 	f := cmd.Flags()
-	f.StringVarP(&planPath, "file", "f", "postflight.yaml", "plan file")
 	f.StringVar(&opts.NewImage, "new", "", `image that "new" stands for (overrides the plan's images.new)`)
 	f.StringVar(&opts.OldImage, "old", "", `image that "old" stands for (overrides the plan's images.old)`)
-	f.StringVar(&opts.ReportDir, "report-dir", "", "write postflight.json, junit.xml and summary.md here")
 	return cmd
 }

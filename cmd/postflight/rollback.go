@@ -4,7 +4,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/postflight/postflight/harness"
-	"github.com/postflight/postflight/harness/plan"
 )
 
 func newRollbackCmd() *cobra.Command {
@@ -40,31 +39,16 @@ rollback or its verification failed, 4 another rollback holds the target,
   postflight rollback -f postflight.yaml --resume`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := plan.Load(planPath)
-			if err != nil {
-				return err
-			}
-			opts.Console = cmd.OutOrStdout()
-			opts.Progress = cmd.ErrOrStderr()
-			do := harness.RollBack
 			if resume {
-				do = harness.ResumeRollbacks
+				return runPlan(cmd, planPath, opts, harness.ResumeRollbacks)
 			}
-			rep, err := do(cmd.Context(), p, opts)
-			if err != nil {
-				return usageError{err}
-			}
-			if rep.ExitCode != 0 {
-				return exitCode(rep.ExitCode)
-			}
-			return nil
+			return runPlan(cmd, planPath, opts, harness.RollBack)
 		},
 	}
+	planFlags(cmd, &planPath, &opts)
 	f := cmd.Flags()
-	f.StringVarP(&planPath, "file", "f", "postflight.yaml", "plan file")
 	f.StringVar(&opts.OldImage, "old", "", "image to roll back to (overrides the plan's images.old)")
 	f.StringVar(&opts.NewImage, "new", "", "image being rolled back (overrides the plan's images.new)")
-	f.StringVar(&opts.ReportDir, "report-dir", "", "write postflight.json, junit.xml and summary.md here")
 	f.BoolVar(&resume, "resume", false, "converge rollbacks an interrupted run left unfinished, and nothing else")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print the plan of action and change nothing")
 	return cmd

@@ -4,7 +4,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/postflight/postflight/harness"
-	"github.com/postflight/postflight/harness/plan"
 )
 
 func newRunCmd() *cobra.Command {
@@ -34,27 +33,13 @@ labelled and removed at the end, on error and on SIGINT/SIGTERM.
   postflight run -f postflight.yaml --new app:1.4.0 --old app:1.3.2 --dry-run`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := plan.Load(planPath)
-			if err != nil {
-				return err
-			}
-			opts.Console = cmd.OutOrStdout()
-			opts.Progress = cmd.ErrOrStderr()
-			rep, err := harness.Run(cmd.Context(), p, opts)
-			if err != nil {
-				return usageError{err}
-			}
-			if rep.ExitCode != 0 {
-				return exitCode(rep.ExitCode)
-			}
-			return nil
+			return runPlan(cmd, planPath, opts, harness.Run)
 		},
 	}
+	planFlags(cmd, &planPath, &opts)
 	f := cmd.Flags()
-	f.StringVarP(&planPath, "file", "f", "postflight.yaml", "plan file")
 	f.StringVar(&opts.NewImage, "new", "", "image under test (overrides the plan's images.new)")
 	f.StringVar(&opts.OldImage, "old", "", "image to roll back to (overrides the plan's images.old)")
-	f.StringVar(&opts.ReportDir, "report-dir", "", "write postflight.json, junit.xml and summary.md here (overrides the plan's report.dir)")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "decide and report what the rollback would do, without doing it")
 	return cmd
 }
