@@ -14,9 +14,11 @@ all: build
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/postflight
 
-# The demo service's images, one per line of fixtures/demo/versions.txt.
+# The demo service's images, one per line of fixtures/demo/versions.txt, and
+# the package-diff fixtures (postflight-pkgs:old and :new).
 images:
 	fixtures/demo/build-images.sh
+	fixtures/packages/build-images.sh
 
 # Runs the bundled plan twice: a good version (exit 0) and a broken one
 # (rolled back, exit 3). Succeeds only when both end as expected.

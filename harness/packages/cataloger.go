@@ -1,0 +1,84 @@
+package packages
+
+import (
+	"context"
+	"errors"
+	"io"
+)
+
+// cataloger reads the packages of one ecosystem from the files that record
+// them.
+type cataloger interface {
+	// wants reports whether the regular file at path (absolute, cleaned)
+	// with the given tar mode is one this cataloger reads.
+	wants(path string, mode int64) bool
+	// read reads the file as it streams out of its layer. It returns nil
+	// when the file turns out to record no packages (an executable that is
+	// not a Go program). An error is a failure to read the stream (a
+	// corrupt layer); what is wrong with the content is a problem in the
+	// record.
+	read(ctx context.Context, path string, r io.Reader) (*record, error)
+}
+
+// catalogers are tried in order; the first that wants a file reads it.
+// Executables come last: any file with an execute bit is a candidate.
+var catalogers = []cataloger{dpkgCataloger{}, apkCataloger{}, rpmCataloger{}, pythonCataloger{}, npmCataloger{}, goCataloger{}}
+
+func catalogerFor(path string, mode int64) cataloger {
+	for _, c := range catalogers {
+		if c.wants(path, mode) {
+			return c
+		}
+	}
+	return nil
+}
+
+// record is what one file says about packages.
+type record struct {
+	ecosystem Ecosystem
+	packages  []Package
+	// problems have their File, Line, Ecosystem, Package and Message set;
+	// the image and layer are filled in when the file is known to be in
+	// the image.
+	problems []Problem
+}
+
+func (r *record) add(p Package) { r.packages = append(r.packages, p) }
+
+func (r *record) problem(file string, line int, pkg, format string, args ...any) {
+	r.problems = append(r.problems, Problem{File: file, Line: line, Ecosystem: r.ecosystem, Package: pkg, Message: sprintf(format, args...)})
+}
+
+// unreadable records that the whole file could not be read.
+func (r *record) unreadable(file, format string, args ...any) {
+	r.problems = append(r.problems, Problem{File: file, Ecosystem: r.ecosystem, Message: sprintf(format, args...), whole: true})
+}
+
+// at returns the record as found at another path (a hard link).
+func (r *record) at(path string) *record {
+	c := &record{ecosystem: r.ecosystem, problems: make([]Problem, len(r.problems))}
+	for _, p := range r.packages {
+		p.Locations = []string{path}
+		c.packages = append(c.packages, p)
+	}
+	for i, p := range r.problems {
+		p.File = path
+		c.problems[i] = p
+	}
+	return c
+}
+
+// streamReader remembers the error of the stream under a parser, so that a
+// corrupt layer is told apart from malformed content.
+type streamReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *streamReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) && s.err == nil {
+		s.err = err
+	}
+	return n, err
+}

@@ -1,0 +1,99 @@
+package packages
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+)
+
+// layerIndex is what is kept of one layer: the package files it holds, read
+// as they streamed by, and what it removes or replaces of the layers under
+// it. It does not depend on those layers, so layers can be read in any
+// order and a layer two images share is read once.
+type layerIndex struct {
+	// files are the package files the layer holds, by absolute path.
+	files map[string]*record
+	// hidden are the paths the layer's whiteouts remove from lower layers.
+	hidden []string
+	// opaque are directories whose lower layers' content the layer hides.
+	opaque []string
+	// others are the layer's other non-directory entries: each replaces
+	// whatever lower layers had at its path, a directory included.
+	others []string
+	// dirs are the layer's directories: each replaces a file lower layers
+	// had at its path, and merges with a directory.
+	dirs []string
+}
+
+const (
+	whiteoutPrefix = ".wh."
+	whiteoutMeta   = ".wh..wh."
+	whiteoutOpaque = ".wh..wh..opq"
+)
+
+// scanLayer reads an uncompressed layer tar once.
+func scanLayer(ctx context.Context, r io.Reader) (*layerIndex, error) {
+	li := &layerIndex{files: map[string]*record{}}
+	tr := tar.NewReader(r)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return li, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read tar: %w", err)
+		}
+		p := cleanPath(hdr.Name)
+		dir, base := path.Split(p)
+		if strings.HasPrefix(base, whiteoutPrefix) {
+			switch {
+			case base == whiteoutOpaque:
+				li.opaque = append(li.opaque, path.Clean(dir))
+			case strings.HasPrefix(base, whiteoutMeta):
+				// AUFS bookkeeping (.wh..wh.plnk, .wh..wh.aufs): not files.
+			default:
+				li.hidden = append(li.hidden, dir+strings.TrimPrefix(base, whiteoutPrefix))
+			}
+			continue
+		}
+		switch hdr.Typeflag {
+		case tar.TypeXGlobalHeader:
+			continue // PAX defaults for the entries that follow, not a file
+		case tar.TypeDir:
+			delete(li.files, p)
+			li.dirs = append(li.dirs, p)
+			continue
+		case tar.TypeReg, tar.TypeRegA:
+			if c := catalogerFor(p, hdr.Mode); c != nil {
+				rec, err := c.read(ctx, p, tr)
+				if err != nil {
+					return nil, fmt.Errorf("read %s: %w", p, err)
+				}
+				if rec != nil {
+					li.files[p] = rec
+					continue
+				}
+			}
+		case tar.TypeLink:
+			if rec, ok := li.files[cleanPath(hdr.Linkname)]; ok {
+				li.files[p] = rec.at(p)
+				continue
+			}
+		}
+		delete(li.files, p)
+		li.others = append(li.others, p)
+	}
+}
+
+// cleanPath makes a tar entry name an absolute, clean path: "./usr/bin/"
+// becomes "/usr/bin".
+func cleanPath(name string) string {
+	return path.Clean("/" + name)
+}

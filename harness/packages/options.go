@@ -1,0 +1,72 @@
+package packages
+
+import (
+	"context"
+	"runtime"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/moby/moby/client"
+)
+
+// DockerClient is what reading images from the local daemon needs of a
+// Docker client; *client.Client has it.
+type DockerClient interface {
+	ImageInspect(ctx context.Context, image string, opts ...client.ImageInspectOption) (client.ImageInspectResult, error)
+	ImageSave(ctx context.Context, images []string, opts ...client.ImageSaveOption) (client.ImageSaveResult, error)
+}
+
+var _ DockerClient = (*client.Client)(nil)
+
+// Option configures reading images.
+type Option func(*options)
+
+type options struct {
+	docker   DockerClient
+	keychain authn.Keychain
+	platform v1.Platform
+	remote   []remote.Option
+	jobs     int
+}
+
+// DefaultJobs is how many layers are read at once from registries and
+// layouts: one per CPU.
+var DefaultJobs = runtime.GOMAXPROCS(0)
+
+func newOptions(opts []Option) *options {
+	o := &options{
+		keychain: authn.DefaultKeychain,
+		platform: v1.Platform{OS: "linux", Architecture: runtime.GOARCH},
+		jobs:     DefaultJobs,
+	}
+	for _, opt := range opts {
+		opt(o)
+	}
+	if o.jobs < 1 {
+		o.jobs = 1
+	}
+	return o
+}
+
+// WithDockerClient reads daemon images through c instead of a client
+// configured from the environment (DOCKER_HOST and friends).
+func WithDockerClient(c DockerClient) Option { return func(o *options) { o.docker = c } }
+
+// WithKeychain sets where registry credentials come from; the default is
+// the Docker config (docker login) and its credential helpers.
+func WithKeychain(k authn.Keychain) Option { return func(o *options) { o.keychain = k } }
+
+// WithPlatform picks the image of a multi-platform image; the default is
+// linux on this machine's architecture.
+func WithPlatform(p v1.Platform) Option { return func(o *options) { o.platform = p } }
+
+// WithRemoteOptions passes options to go-containerregistry's remote
+// package (a transport, a user agent).
+func WithRemoteOptions(opts ...remote.Option) Option {
+	return func(o *options) { o.remote = append(o.remote, opts...) }
+}
+
+// WithJobs sets how many layers are read at once from registries and
+// layouts.
+func WithJobs(n int) Option { return func(o *options) { o.jobs = n } }
