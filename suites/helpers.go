@@ -39,7 +39,7 @@ func runCheck(ctx context.Context, c plan.Check, phase string, env checkEnv) che
 		return check.RunLoad(ctx, c, phase, env.eps, env.progress)
 	case plan.KindPropagation:
 		return check.RunPropagation(ctx, c, phase, env.eps)
-	case plan.KindProvenance, plan.KindIntegrity, plan.KindHygiene:
+	case plan.KindProvenance, plan.KindIntegrity, plan.KindHygiene, plan.KindPackages:
 		return imagecheck.Run(ctx, c, phase, env.images)
 	default:
 		return check.Result{Name: c.Name, Kind: c.Kind, Phase: phase, Status: slo.Inconclusive,

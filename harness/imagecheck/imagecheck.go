@@ -41,6 +41,8 @@ func Run(ctx context.Context, c plan.Check, phase string, env Env) check.Result 
 		parts = runIntegrity(ctx, c.Integrity, env)
 	case plan.KindHygiene:
 		parts, err = runHygiene(ctx, c.Hygiene, env)
+	case plan.KindPackages:
+		return runPackages(ctx, c, phase, env)
 	default:
 		err = fmt.Errorf("not an image check: kind %q", c.Kind)
 	}

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"github.com/postflight/postflight/harness/packages"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -35,6 +36,12 @@ func (p *Plan) applyDefaults() {
 			if pv.Compose != "" && !filepath.IsAbs(pv.Compose) {
 				pv.Compose = filepath.Join(p.Dir(), pv.Compose)
 			}
+		}
+		if c.Kind == KindPackages && c.Packages == nil {
+			c.Packages = &PackagesSpec{}
+		}
+		if pk := c.Packages; pk != nil && len(pk.FailOn) == 0 {
+			pk.FailOn = []packages.Rule{packages.FailUnexpected, packages.FailRemoved, packages.FailDowngrade}
 		}
 		if c.Kind == KindIntegrity && c.Integrity == nil {
 			c.Integrity = &IntegritySpec{}

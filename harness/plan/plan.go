@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/postflight/postflight/harness/packages"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -101,11 +102,12 @@ const (
 	KindProvenance  = "provenance"
 	KindIntegrity   = "integrity"
 	KindHygiene     = "hygiene"
+	KindPackages    = "packages"
 )
 
 // ImageKinds are the kinds `postflight check images` runs: they look at
 // images, registries and the host, not at the service's answers.
-var ImageKinds = []string{KindProvenance, KindIntegrity, KindHygiene}
+var ImageKinds = []string{KindProvenance, KindIntegrity, KindHygiene, KindPackages}
 
 // Check is one thing to verify. Kind selects which fields apply.
 type Check struct {
@@ -141,6 +143,22 @@ type Check struct {
 	Provenance *ProvenanceSpec `yaml:"provenance"`
 	Integrity  *IntegritySpec  `yaml:"integrity"`
 	Hygiene    *HygieneSpec    `yaml:"hygiene"`
+	Packages   *PackagesSpec   `yaml:"packages"`
+}
+
+// PackagesSpec compares the packages of the old and the new image and fails
+// on changes nobody declared.
+type PackagesSpec struct {
+	// Old and New are image references (see `postflight diff --help`);
+	// default the run's old and new images, from the local daemon.
+	Old string `yaml:"old"`
+	New string `yaml:"new"`
+	// Expected are the changes the deploy is meant to ship:
+	// "[ECOSYSTEM:]NAME-GLOB [VERSION-CONSTRAINT]", e.g. "pypi:eventlet >=0.20.1".
+	Expected []packages.Expectation `yaml:"expected"`
+	// FailOn are the rules that fail the check: unexpected, removed,
+	// downgrade, major. Default: unexpected, removed, downgrade.
+	FailOn []packages.Rule `yaml:"fail_on"`
 }
 
 // ProvenanceSpec says which deployed services to look at and what they

@@ -17,7 +17,7 @@ import (
 
 // Check kinds, rollback drivers and HTTP methods a plan may name.
 var (
-	checkKinds      = []string{KindHTTP, KindLoad, KindPropagation, KindProvenance, KindIntegrity, KindHygiene}
+	checkKinds      = []string{KindHTTP, KindLoad, KindPropagation, KindProvenance, KindIntegrity, KindHygiene, KindPackages}
 	rollbackDrivers = []string{"command", "swarm", "docker", "webhook"}
 	httpMethods     = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 )

@@ -24,6 +24,7 @@ var kindFields = map[string][]string{
 	"provenance":     {KindProvenance},
 	"integrity":      {KindIntegrity},
 	"hygiene":        {KindHygiene},
+	"packages":       {KindPackages},
 }
 
 // kindOnly reports keys given to a check of a kind they do not apply to.

@@ -1,0 +1,93 @@
+package imagecheck
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/packages"
+	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/slo"
+)
+
+// runPackages compares the packages of the old and the new image and holds
+// the changes to the plan's policy. An image that cannot be read makes the
+// check inconclusive; so does a diff whose only violations are package
+// databases it could not read.
+func runPackages(ctx context.Context, c plan.Check, phase string, env Env) check.Result {
+	start := time.Now()
+	spec := c.Packages
+	oldRef, newRef := firstOf(spec.Old, env.OldImage), firstOf(spec.New, env.NewImage)
+	policy := packages.Policy{Expected: spec.Expected, FailOn: spec.FailOn}
+	res := check.Result{Name: c.Name, Kind: plan.KindPackages, Phase: phase, Attempts: 1,
+		Target:   fmt.Sprintf("%s -> %s", oldRef, newRef),
+		Expected: describePolicy(policy)}
+	defer func() { res.Duration = time.Since(start) }()
+	if oldRef == "" || newRef == "" {
+		res.Status, res.Observed = slo.Inconclusive, "nothing compared"
+		res.Reason = "could not measure: give both images (--old and --new, or packages.old and packages.new)"
+		return res
+	}
+	d, err := packages.Compare(ctx, oldRef, newRef)
+	if err != nil {
+		res.Status, res.Observed, res.Reason = slo.Inconclusive, "nothing compared", "could not measure: "+err.Error()
+		return res
+	}
+	res.Observed = describeChanges(d)
+	v := policy.Evaluate(d)
+	var bad, unreadable []string
+	for _, vio := range v.Violations {
+		if len(vio.Rules) == 1 && vio.Rules[0] == packages.Unreadable {
+			unreadable = append(unreadable, vio.Message)
+		} else {
+			bad = append(bad, vio.Message)
+		}
+	}
+	switch {
+	case len(bad) > 0:
+		res.Status, res.Reason = slo.Fail, strings.Join(append(bad, unreadable...), "; ")
+	case len(unreadable) > 0:
+		res.Status, res.Reason = slo.Inconclusive, "could not measure: "+strings.Join(unreadable, "; ")
+	default:
+		res.Status, res.Reason = slo.Pass, "every change is expected"
+	}
+	return res
+}
+
+func describePolicy(p packages.Policy) string {
+	rules := make([]string, len(p.FailOn))
+	for i, r := range p.FailOn {
+		rules[i] = string(r)
+	}
+	s := "no change that is " + strings.Join(rules, ", ")
+	if len(p.Expected) > 0 {
+		exp := make([]string, len(p.Expected))
+		for i, e := range p.Expected {
+			exp[i] = e.String()
+		}
+		s += "; expected: " + strings.Join(exp, ", ")
+	}
+	return s
+}
+
+func describeChanges(d *packages.Diff) string {
+	if len(d.Changes) == 0 {
+		return fmt.Sprintf("no differences: %d packages unchanged", d.Unchanged)
+	}
+	parts := make([]string, 0, len(d.Changes))
+	for _, ch := range d.Changes {
+		parts = append(parts, fmt.Sprintf("%s %s %s", ch.Ecosystem, ch.Name, ch.Kind))
+	}
+	return fmt.Sprintf("%d change(s): %s; %d unchanged", len(d.Changes), strings.Join(parts, ", "), d.Unchanged)
+}
+
+func firstOf(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
