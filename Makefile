@@ -25,24 +25,28 @@ images:
 demo: build images
 	fixtures/demo/demo.sh $(BIN)
 
-# The whole suite: unit tests and the tests against the real Docker daemon.
-# Tests that need Swarm make the daemon a one-node swarm when it is not one;
-# the daemon leaves it again afterwards, so it ends as it was found.
-test: images
-	$(GO) vet ./...
-	@swarm=$$(docker info --format '{{.Swarm.LocalNodeState}}'); \
-	$(GO) test -count=1 -timeout 25m ./...; rc=$$?; \
+# Runs $(1), then leaves the daemon's swarm as it was found: tests that need
+# Swarm make the daemon a one-node swarm when it is not one, and never leave
+# it themselves (packages test in parallel).
+swarm_as_found = swarm=$$(docker info --format '{{.Swarm.LocalNodeState}}'); \
+	$(1); rc=$$?; \
 	if [ "$$swarm" = inactive ] && [ "$$(docker info --format '{{.Swarm.LocalNodeState}}')" != inactive ]; then \
 		docker swarm leave --force >/dev/null 2>&1; docker network rm docker_gwbridge >/dev/null 2>&1; \
 	fi; \
 	exit $$rc
 
+# The whole suite: unit tests and the tests against the real Docker daemon.
+test: images
+	$(GO) vet ./...
+	@$(call swarm_as_found,$(GO) test -count=1 -timeout 25m ./...)
+
 # Unit tests only: no Docker needed.
 test-unit:
 	$(GO) test -count=1 -short ./...
 
+# Every benchmark once; figures and how to read them: docs/benchmarks.md.
 bench: images
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+	@$(call swarm_as_found,$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 40m ./...)
 
 # Removes containers and networks of killed runs.
 cleanup: build
