@@ -98,7 +98,7 @@ func TestCheckImagesFlagsMutableTags(t *testing.T) {
 }
 
 func TestCheckImagesNeedsImageChecks(t *testing.T) {
-	p := loadPlan(t, demoPlan)
+	p, _ := existingPlan(t, nettest.RefusedURL(t), "hold", false)
 	if _, err := harness.CheckImages(context.Background(), p, harness.Options{}); err == nil || !strings.Contains(err.Error(), "no provenance, integrity or hygiene check") {
 		t.Errorf("err %v", err)
 	}
