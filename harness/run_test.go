@@ -361,6 +361,9 @@ func TestRunDemoRegressionsFunctionChecksMiss(t *testing.T) {
 				if c.Status != want {
 					t.Errorf("check %s: %s (%s), want %s", c.Name, c.Status, c.Reason, want)
 				}
+				if c.Duration <= 0 {
+					t.Errorf("check %s took no time: its duration is not recorded", c.Name)
+				}
 			}
 			if !strings.Contains(rep.Verdict.Reason, tt.reasonHas) {
 				t.Errorf("verdict %q does not say %q", rep.Verdict.Reason, tt.reasonHas)

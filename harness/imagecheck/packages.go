@@ -16,12 +16,12 @@ import (
 // the changes to the plan's policy. An image that cannot be read makes the
 // check inconclusive; so does a diff whose only violations are package
 // databases it could not read.
-func runPackages(ctx context.Context, c plan.Check, phase string, env Env) check.Result {
+func runPackages(ctx context.Context, c plan.Check, phase string, env Env) (res check.Result) {
 	start := time.Now()
 	spec := c.Packages
 	oldRef, newRef := firstOf(spec.Old, env.OldImage), firstOf(spec.New, env.NewImage)
 	policy := packages.Policy{Expected: spec.Expected, FailOn: spec.FailOn}
-	res := check.Result{Name: c.Name, Kind: plan.KindPackages, Phase: phase, Attempts: 1,
+	res = check.Result{Name: c.Name, Kind: plan.KindPackages, Phase: phase, Attempts: 1,
 		Target:   fmt.Sprintf("%s -> %s", oldRef, newRef),
 		Expected: describePolicy(policy)}
 	defer func() { res.Duration = time.Since(start) }()

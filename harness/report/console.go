@@ -129,7 +129,7 @@ func describeOutcome(o *rollback.Outcome) string {
 	if o.Driver == "command" && o.ExitCode >= 0 {
 		s += fmt.Sprintf(", exit %d", o.ExitCode)
 	}
-	s += " in " + o.Duration.Round(time.Millisecond).String()
+	s += "; " + o.Duration.Round(time.Millisecond).String() + " in all"
 	if len(o.Resumed) > 0 {
 		s += fmt.Sprintf(" (first resumed the interrupted rollback of run %s)", strings.Join(o.Resumed, ", "))
 	}
