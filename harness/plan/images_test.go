@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,16 +49,7 @@ func TestParseImageCheckErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := parseInDir(t, head+tt.check, "")
-			var errs Errors
-			if !errors.As(err, &errs) {
-				t.Fatalf("error %v, want plan errors", err)
-			}
-			for _, e := range errs {
-				if e.Line == tt.line && e.Column == tt.col && strings.Contains(e.Error(), tt.want) {
-					return
-				}
-			}
-			t.Errorf("no error at %d:%d containing %q; got:\n%v", tt.line, tt.col, tt.want, err)
+			wantErrorAt(t, err, tt.line, tt.col, tt.want)
 		})
 	}
 }

@@ -120,19 +120,10 @@ func TestParseLoadAndPropagationErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := parseInDir(t, head+tt.check, "")
-			var errs Errors
-			if !errors.As(err, &errs) {
-				t.Fatalf("error %v, want plan errors", err)
-			}
-			if len(errs) > 1 && strings.Contains(err.Error(), "needs budgets") && !strings.Contains(tt.want, "needs budgets") {
+			if errs := new(Errors); errors.As(err, errs) && len(*errs) > 1 && strings.Contains(err.Error(), "needs budgets") && !strings.Contains(tt.want, "needs budgets") {
 				t.Errorf("a bad budget also reported as missing budgets:\n%v", err)
 			}
-			for _, e := range errs {
-				if e.Line == tt.line && e.Column == tt.col && strings.Contains(e.Error(), tt.want) {
-					return
-				}
-			}
-			t.Errorf("no error at %d:%d containing %q; got:\n%v", tt.line, tt.col, tt.want, err)
+			wantErrorAt(t, err, tt.line, tt.col, tt.want)
 		})
 	}
 }

@@ -706,18 +706,25 @@ rollback:
 			if err == nil {
 				t.Fatalf("Parse succeeded with %+v, want an error", p)
 			}
-			var errs Errors
-			if !errors.As(err, &errs) {
-				t.Fatalf("error %v (%T) is not an Errors", err, err)
-			}
-			for _, e := range errs {
-				if e.Line == tt.line && e.Column == tt.col && strings.Contains(e.Error(), tt.want) {
-					return
-				}
-			}
-			t.Errorf("no error at %d:%d containing %q; got:\n%v", tt.line, tt.col, tt.want, err)
+			wantErrorAt(t, err, tt.line, tt.col, tt.want)
 		})
 	}
+}
+
+// wantErrorAt fails unless err is plan Errors with one at line:col whose
+// text contains want.
+func wantErrorAt(t *testing.T, err error, line, col int, want string) {
+	t.Helper()
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("error %v (%T) is not an Errors", err, err)
+	}
+	for _, e := range errs {
+		if e.Line == line && e.Column == col && strings.Contains(e.Error(), want) {
+			return
+		}
+	}
+	t.Errorf("no error at %d:%d containing %q; got:\n%v", line, col, want, err)
 }
 
 func TestParseReportsEveryProblem(t *testing.T) {
