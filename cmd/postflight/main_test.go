@@ -266,3 +266,35 @@ func TestREADMEPlanIsValid(t *testing.T) {
 		t.Errorf("the README's plan does not validate: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// `postflight diff`: exit 0 for no differences, 3 for differences (and for
+// a change the policy fails on), 1 for an image it cannot read, 2 for usage.
+func TestDiffExitCodes(t *testing.T) {
+	dockertest.Client(t, "postflight-demo:1.0.0", "postflight-demo:1.1.0", "postflight-demo:1.4.0")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		out  string
+	}{
+		{"no differences", []string{"postflight-demo:1.0.0", "postflight-demo:1.1.0"}, 0, "no differences"},
+		{"an undeclared upgrade", []string{"postflight-demo:1.0.0", "postflight-demo:1.4.0"}, 3, "eventlet  upgraded  0.20.0  0.20.1"},
+		{"the upgrade declared", []string{"postflight-demo:1.0.0", "postflight-demo:1.4.0", "--expect", "pypi:eventlet >=0.20.1"}, 0, "eventlet"},
+		{"declared, but not this version", []string{"postflight-demo:1.0.0", "postflight-demo:1.4.0", "--expect", "pypi:eventlet <0.20.1"}, 3, `does not allow it (0.20.1 is not <0.20.1)`},
+		{"json", []string{"postflight-demo:1.0.0", "postflight-demo:1.4.0", "--format", "json"}, 3, `"name": "eventlet"`},
+		{"an image that is not there", []string{"postflight-demo:1.0.0", "postflight-demo:0.0.0-missing"}, 1, ""},
+		{"a bad format", []string{"postflight-demo:1.0.0", "postflight-demo:1.4.0", "--format", "yaml"}, 2, ""},
+		{"one image", []string{"postflight-demo:1.0.0"}, 2, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runBin(t, append([]string{"diff"}, tt.args...)...)
+			if r.code != tt.code || !strings.Contains(r.stdout, tt.out) {
+				t.Errorf("exit %d, want %d; stdout lacks %q?\n%s%s", r.code, tt.code, tt.out, r.stdout, r.stderr)
+			}
+			if tt.code == 1 && !strings.Contains(r.stderr, "postflight-demo:0.0.0-missing") {
+				t.Errorf("the error does not name the image: %s", r.stderr)
+			}
+		})
+	}
+}
