@@ -36,6 +36,11 @@ func runPackages(ctx context.Context, c plan.Check, phase string, env Env) (res 
 		return res
 	}
 	res.Observed = describeChanges(d)
+	if len(d.Changes) == 0 && d.Unchanged == 0 && len(d.Problems) == 0 {
+		res.Status = slo.Inconclusive
+		res.Reason = "could not measure: neither image has a package database or a Go binary postflight reads"
+		return res
+	}
 	v := policy.Evaluate(d)
 	var bad, unreadable []string
 	for _, vio := range v.Violations {
