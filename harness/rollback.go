@@ -61,9 +61,7 @@ func (r *run) noteRollbackError(rb *report.Rollback, err error) {
 	case errors.As(err, &locked):
 		rb.Locked = true
 	}
-	if rb.Error == "" {
-		rb.Error = err.Error()
-	}
+	rb.Error = err.Error()
 	r.logf("rollback: failed: %s", rb.Error)
 }
 
@@ -151,8 +149,11 @@ func RollBack(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, 
 func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error) {
 	r := newRun(p, opts)
 	runner, err := rollback.FromPlan(p)
-	if err != nil || runner == nil {
-		return nil, fmt.Errorf("%s: the plan configures no rollback to resume (rollback.driver): %v", p.Path, err)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p.Path, err)
+	}
+	if runner == nil {
+		return nil, fmt.Errorf("%s: the plan configures no rollback to resume (rollback.driver)", p.Path)
 	}
 	if err := r.rollbackPreflight(ctx); err != nil {
 		return nil, fmt.Errorf("%s: %w", p.Path, err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/postflight/postflight/harness"
+	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/harness/report"
 	"github.com/postflight/postflight/internal/nettest"
 )
@@ -99,5 +100,14 @@ func TestRollBackByHand(t *testing.T) {
 	rep, err = harness.ResumeRollbacks(context.Background(), p, harness.Options{OldImage: "app:1"})
 	if err != nil || rep.Outcome != report.Passed || !strings.Contains(rep.Summary, "no unfinished rollback") {
 		t.Errorf("resume with nothing to resume: %v %+v", err, rep)
+	}
+}
+
+func TestResumeNeedsARollbackDriver(t *testing.T) {
+	p, _ := existingPlan(t, nettest.RefusedURL(t), "hold", false)
+	p.Rollback = plan.Rollback{}
+	_, err := harness.ResumeRollbacks(context.Background(), p, harness.Options{OldImage: "app:1"})
+	if err == nil || !strings.Contains(err.Error(), "configures no rollback to resume") || strings.Contains(err.Error(), "<nil>") {
+		t.Errorf("err %v", err)
 	}
 }

@@ -4,6 +4,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -109,8 +110,8 @@ func newRun(p *plan.Plan, opts Options) *run {
 	r := &run{plan: p, opts: opts, start: now, tty: isTerminal(opts.Progress), rep: &report.Report{
 		RunID: opts.RunID, Plan: p.Path, Name: p.Name, Started: now, DryRun: opts.DryRun,
 		// The images: flags win over the plan.
-		NewImage: firstNonEmpty(opts.NewImage, p.Images.New),
-		OldImage: firstNonEmpty(opts.OldImage, p.Images.Old),
+		NewImage: cmp.Or(opts.NewImage, p.Images.New),
+		OldImage: cmp.Or(opts.OldImage, p.Images.Old),
 	}}
 	if p.Name == "" {
 		r.rep.Name = filepath.Base(p.Path)
@@ -319,15 +320,6 @@ func newRunID() string {
 	b := make([]byte, 4)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func upper(o report.Outcome) string {

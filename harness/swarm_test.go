@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/postflight/postflight/harness"
 	"github.com/postflight/postflight/harness/report"
 	"github.com/postflight/postflight/internal/dockertest"
+	"github.com/postflight/postflight/internal/nettest"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -32,7 +34,7 @@ func swarmDemo(t testing.TB, bad string) (string, string) {
 	cli := dockertest.Client(t, "postflight-demo:1.0.0", bad)
 	dockertest.Swarm(t, cli)
 	name := fmt.Sprintf("pf-test-%d", time.Now().UnixNano()%1e9)
-	port := strings.TrimPrefix(strings.TrimPrefix(dockertest.FreeURL(t), "http://127.0.0.1:"), "")
+	port := strconv.Itoa(nettest.FreePort(t))
 	docker(t, "service", "create", "--detach=false", "--quiet", "--name", name,
 		"--label", "io.postflight.managed=true", "--container-label", "io.postflight.managed=true",
 		"--publish", "mode=host,target=8080,published="+port, "--no-healthcheck",

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -169,7 +170,7 @@ func evaluate(e plan.HTTPExpect, resp *http.Response, body []byte) []string {
 			problems = append(problems, fmt.Sprintf("body does not match /%s/", e.BodyRegexp))
 		}
 	}
-	for _, name := range sortedKeys(e.Headers) {
+	for _, name := range slices.Sorted(maps.Keys(e.Headers)) {
 		if got := resp.Header.Get(name); got != e.Headers[name] {
 			problems = append(problems, fmt.Sprintf("header %s is %q, want %q", name, got, e.Headers[name]))
 		}
@@ -189,7 +190,7 @@ func evaluateJSON(want map[string]string, body []byte) []string {
 		return []string{fmt.Sprintf("body is not JSON: %v", err)}
 	}
 	var problems []string
-	for _, sel := range sortedKeys(want) {
+	for _, sel := range slices.Sorted(maps.Keys(want)) {
 		x, err := jp.ParseString(sel)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("json selector %q: %v", sel, err))
@@ -226,10 +227,10 @@ func describeExpect(e plan.HTTPExpect) string {
 	if e.BodyRegexp != "" {
 		parts = append(parts, fmt.Sprintf("body matches /%s/", e.BodyRegexp))
 	}
-	for _, k := range sortedKeys(e.JSON) {
+	for _, k := range slices.Sorted(maps.Keys(e.JSON)) {
 		parts = append(parts, fmt.Sprintf("%s = %q", k, e.JSON[k]))
 	}
-	for _, k := range sortedKeys(e.Headers) {
+	for _, k := range slices.Sorted(maps.Keys(e.Headers)) {
 		parts = append(parts, fmt.Sprintf("header %s = %q", k, e.Headers[k]))
 	}
 	return strings.Join(parts, ", ")
@@ -256,15 +257,6 @@ func transportReason(err error) string {
 		return "interrupted"
 	}
 	return err.Error()
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

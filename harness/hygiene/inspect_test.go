@@ -18,20 +18,11 @@ import (
 	"github.com/postflight/postflight/harness/registry/registrytest"
 	"github.com/postflight/postflight/internal/dockertest"
 	"github.com/postflight/postflight/slo"
+
+	"github.com/postflight/postflight/internal/nettest"
 )
 
 const demoImage = "postflight-demo:1.0.0"
-
-// freePort is a loopback port nothing listens on right now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // makeContainer creates a demo container with labels (and the run's),
 // publishing hostPort on 127.0.0.1 if not 0, started if start, and removes
@@ -72,7 +63,7 @@ func TestInspectFindsOrphansAndPortsHeldByOthers(t *testing.T) {
 	cli := dockertest.Client(t, demoImage)
 	runID := registrytest.RunID(t)
 	project := runID
-	strayPort, ownPort, processPort, freeP := freePort(t), freePort(t), 0, freePort(t)
+	strayPort, ownPort, processPort, freeP := nettest.FreePort(t), nettest.FreePort(t), 0, nettest.FreePort(t)
 
 	// A container of an older project holds a port of the stack.
 	makeContainer(t, cli, runID, runID+"-stray", strayPort, true, map[string]string{hygiene.LabelComposeProject: project + "-old"})

@@ -12,6 +12,8 @@ import (
 	"github.com/postflight/postflight/harness/hygiene"
 	"github.com/postflight/postflight/internal/dockertest"
 	"github.com/postflight/postflight/slo"
+
+	"github.com/postflight/postflight/internal/nettest"
 )
 
 // The Spotify incident's second bug: a docker-proxy left running after its
@@ -23,7 +25,7 @@ func TestInspectNamesAnOrphanedDockerProxy(t *testing.T) {
 	if err != nil {
 		t.Skipf("no docker-proxy binary beside this Docker (%v)", err)
 	}
-	port := freePort(t)
+	port := nettest.FreePort(t)
 	proxy := exec.Command(bin, "-proto", "tcp", "-host-ip", "127.0.0.1", "-host-port", strconv.Itoa(port),
 		"-container-ip", "127.0.0.1", "-container-port", "9")
 	// As dockerd does: the proxy reports on fd 3 that it listens ("0").

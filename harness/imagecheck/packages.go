@@ -1,6 +1,7 @@
 package imagecheck
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -19,7 +20,7 @@ import (
 func runPackages(ctx context.Context, c plan.Check, phase string, env Env) (res check.Result) {
 	start := time.Now()
 	spec := c.Packages
-	oldRef, newRef := firstOf(spec.Old, env.OldImage), firstOf(spec.New, env.NewImage)
+	oldRef, newRef := cmp.Or(spec.Old, env.OldImage), cmp.Or(spec.New, env.NewImage)
 	policy := packages.Policy{Expected: spec.Expected, FailOn: spec.FailOn}
 	res = check.Result{Name: c.Name, Kind: plan.KindPackages, Phase: phase, Attempts: 1,
 		Target:   fmt.Sprintf("%s -> %s", oldRef, newRef),
@@ -86,13 +87,4 @@ func describeChanges(d *packages.Diff) string {
 		parts = append(parts, fmt.Sprintf("%s %s %s", ch.Ecosystem, ch.Name, ch.Kind))
 	}
 	return fmt.Sprintf("%d change(s): %s; %d unchanged", len(d.Changes), strings.Join(parts, ", "), d.Unchanged)
-}
-
-func firstOf(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -7,6 +7,7 @@
 package plan
 
 import (
+	"cmp"
 	"path/filepath"
 	"slices"
 	"time"
@@ -406,7 +407,7 @@ func (c Check) ServicePorts() []ServicePort {
 	}
 	endpoint := func(e Endpoint) {
 		if e.URL == "" {
-			add(firstNonEmpty(e.Service, c.Service), e.Port)
+			add(cmp.Or(e.Service, c.Service), e.Port)
 		}
 	}
 	if c.Kind == KindHTTP || c.Kind == "" {
@@ -426,13 +427,4 @@ func (c Check) ServicePorts() []ServicePort {
 		}
 	}
 	return out
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -32,7 +32,7 @@ func (v *validator) kindOnly(path string, c *Check) {
 	for _, field := range slices.Sorted(maps.Keys(kindFields)) {
 		kinds := kindFields[field]
 		if v.has(path+"."+field) && !slices.Contains(kinds, c.Kind) {
-			v.failKey(path+"."+field, "%s does not apply to a %q check; it is for kind %s", field, c.Kind, strings.Join(quoteAll(kinds), " or "))
+			v.failKey(path+"."+field, "%s does not apply to a %q check; it is for kind %s", field, c.Kind, quoteList(kinds))
 		}
 	}
 }
@@ -177,12 +177,4 @@ func (v *validator) budgetsGiven(path string) bool {
 		}
 	}
 	return false
-}
-
-func quoteAll(s []string) []string {
-	q := make([]string, len(s))
-	for i, x := range s {
-		q[i] = fmt.Sprintf("%q", x)
-	}
-	return q
 }

@@ -110,6 +110,10 @@ func (s *TagScan) conclude(patterns []string) {
 	s.Expected = "every service image pinned by version tag or digest (mutable: " + rule + ")"
 	flagged := s.Flagged()
 	s.Observed = fmt.Sprintf("%d image(s), %d by a mutable tag", len(s.Images), len(flagged))
+	if len(s.Images) == 0 {
+		s.Status, s.Reason = slo.Inconclusive, "could not measure: the compose file names no service image"
+		return
+	}
 	if len(flagged) == 0 {
 		s.Status, s.Reason = slo.Pass, "no service image can move under its deployment"
 		return

@@ -64,6 +64,19 @@ func TestScanTagsPassesPinnedImages(t *testing.T) {
 	}
 }
 
+// A file with no service image has nothing to judge: not a pass.
+func TestScanTagsOfNoImageIsInconclusive(t *testing.T) {
+	path := t.TempDir() + "/compose.yaml"
+	writeFile(t, path, "services:\n  web:\n    build: .\n")
+	scan, err := ScanTags(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scan.Status != slo.Inconclusive || !strings.Contains(scan.Reason, "names no service image") {
+		t.Errorf("status %s: %s; want inconclusive", scan.Status, scan.Reason)
+	}
+}
+
 func TestScanTagsRejectsAFileThatIsNotYAML(t *testing.T) {
 	path := t.TempDir() + "/compose.yaml"
 	writeFile(t, path, "services: [unclosed\n")

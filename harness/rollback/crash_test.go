@@ -16,6 +16,8 @@ import (
 
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
+
+	"github.com/postflight/postflight/internal/nettest"
 )
 
 // helperEnv carries a helperJob to the test binary run as a rollback
@@ -125,7 +127,7 @@ func TestKilledSwarmRollbackIsResumedToTheOldVersion(t *testing.T) {
 	names := []string{testID + "-crash-a", testID + "-crash-b"}
 	ports := map[string]int{}
 	for _, n := range names {
-		ports[n] = freePort(t)
+		ports[n] = nettest.FreePort(t)
 		demoService(t, cli, n, demoGood, ports[n], 250*time.Millisecond)
 	}
 	for _, n := range names {
@@ -212,7 +214,7 @@ func waitRollbackStarted(t *testing.T, cli *client.Client, name string) {
 func TestConcurrentRollbacksOfOneTargetRollBackOnce(t *testing.T) {
 	cli := testDocker(t)
 	needSwarm(t, cli)
-	name, port := testID+"-race", freePort(t)
+	name, port := testID+"-race", nettest.FreePort(t)
 	demoService(t, cli, name, demoGood, port, 250*time.Millisecond)
 	waitVersion(t, port, "1.0.0")
 	deploy(t, cli, demoBad, map[string]int{name: port})

@@ -17,6 +17,8 @@ import (
 	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
+
+	"github.com/postflight/postflight/internal/nettest"
 )
 
 // composeProject is a compose project as `docker compose up` leaves it:
@@ -47,7 +49,7 @@ func newComposeFixture(t *testing.T, cli *client.Client, image string) *composeF
 			n = 1
 		}
 		name := fmt.Sprintf("%s-%s-%d", f.project, svc, n)
-		port := freePort(t)
+		port := nettest.FreePort(t)
 		l := maps.Clone(labels)
 		maps.Copy(l, map[string]string{composeProject: f.project, composeService: svc, composeNumber: strconv.Itoa(n), "app.tier": svc})
 		img := image

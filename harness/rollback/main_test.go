@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -63,16 +62,6 @@ func testDocker(t testing.TB) *client.Client {
 func needSwarm(t testing.TB, cli *client.Client) {
 	t.Helper()
 	dockertest.Swarm(t, cli)
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // demoService creates a Swarm service of the demo writer, published in

@@ -6,13 +6,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/postflight/postflight/internal/nettest"
 )
 
 func TestSwarmRollsBackToThePreviousSpecAndVerifiesTheDigest(t *testing.T) {
 	cli := testDocker(t)
 	needSwarm(t, cli)
 	ctx := context.Background()
-	name, port := testID+"-web", freePort(t)
+	name, port := testID+"-web", nettest.FreePort(t)
 	demoService(t, cli, name, demoGood, port, time.Second)
 	waitVersion(t, port, "1.0.0")
 	deploy(t, cli, demoBad, map[string]int{name: port})
@@ -145,7 +147,7 @@ func TestSwarmRollsAStacksServicesBackTogetherToAnExplicitImage(t *testing.T) {
 	needSwarm(t, cli)
 	ctx := context.Background()
 	stackName := testID + "x"
-	ports := map[string]int{"api": freePort(t), "web": freePort(t)}
+	ports := map[string]int{"api": nettest.FreePort(t), "web": nettest.FreePort(t)}
 	for svc, port := range ports {
 		demoService(t, cli, stackName+"_"+svc, demoBad, port, 500*time.Millisecond)
 	}
@@ -179,7 +181,7 @@ func TestSwarmRollsAStacksServicesBackTogetherToAnExplicitImage(t *testing.T) {
 func BenchmarkSwarmRollback(b *testing.B) {
 	cli := testDocker(b)
 	needSwarm(b, cli)
-	name, port := testID+"-bench", freePort(b)
+	name, port := testID+"-bench", nettest.FreePort(b)
 	demoService(b, cli, name, demoGood, port, time.Second)
 	waitVersion(b, port, "1.0.0")
 	d, err := NewSwarm(SwarmConfig{Services: []string{name}})

@@ -3,7 +3,6 @@ package dockertest
 
 import (
 	"context"
-	"net"
 	"testing"
 
 	"github.com/moby/moby/api/types/swarm"
@@ -72,16 +71,4 @@ func Swarm(t testing.TB, cli *client.Client) {
 	if err != nil && state() != swarm.LocalNodeStateActive { // another package may have won the race
 		t.Fatalf("swarm init: %v", err)
 	}
-}
-
-// FreeURL returns http://127.0.0.1:PORT for a port nothing listens on right
-// now, for a service the test is about to publish there.
-func FreeURL(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return "http://" + l.Addr().String()
 }

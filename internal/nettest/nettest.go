@@ -3,6 +3,7 @@ package nettest
 
 import (
 	"fmt"
+	"net"
 	"runtime"
 	"syscall"
 	"testing"
@@ -37,4 +38,16 @@ func Hold(from time.Time, d time.Duration) {
 	for time.Since(from) < d {
 		runtime.Gosched()
 	}
+}
+
+// FreePort returns a loopback port nothing listens on right now, for a
+// server the test is about to start there.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
