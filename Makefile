@@ -7,16 +7,22 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 export TESTCONTAINERS_RYUK_DISABLED ?= true
 export TESTCONTAINERS_HOST_OVERRIDE ?= 127.0.0.1
 
-.PHONY: all build images demo test test-unit bench lint cleanup clean
+.PHONY: all build deps images demo test test-unit bench lint cleanup clean
 
 all: build
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/postflight
 
+# What the tests need beyond Go and Docker (the real registry, from Debian's
+# packages), installed when it can be, or named in one line.
+deps:
+	fixtures/deps.sh test
+
 # The demo service's images, one per line of fixtures/demo/versions.txt, and
 # the package-diff fixtures (postflight-pkgs:old and :new).
 images:
+	fixtures/deps.sh demo
 	fixtures/demo/build-images.sh
 	fixtures/packages/build-images.sh
 
@@ -36,7 +42,7 @@ swarm_as_found = swarm=$$(docker info --format '{{.Swarm.LocalNodeState}}'); \
 	exit $$rc
 
 # The whole suite: unit tests and the tests against the real Docker daemon.
-test: images
+test: deps images
 	$(GO) vet ./...
 	@$(call swarm_as_found,$(GO) test -count=1 -timeout 25m ./...)
 
