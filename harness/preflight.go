@@ -82,7 +82,7 @@ func (r *run) imagesPresent(ctx context.Context, images []string) []error {
 
 // writable makes dir if needed and checks a file can be created in it.
 func writable(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, reportDirMode); err != nil {
 		return err
 	}
 	f, err := os.CreateTemp(dir, ".postflight-probe-")

@@ -283,8 +283,15 @@ func (r *run) reportDir() string {
 	return ""
 }
 
+// Reports quote what the service answered, which may carry secrets: they are
+// readable by their owner alone.
+const (
+	reportDirMode  = 0o700
+	reportFileMode = 0o600
+)
+
 func writeFiles(dir string, rep *report.Report) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, reportDirMode); err != nil {
 		return fmt.Errorf("create report directory: %w", err)
 	}
 	files := []struct {
@@ -305,8 +312,13 @@ func writeFiles(dir string, rep *report.Report) error {
 }
 
 func writeFile(path string, rep *report.Report, write func(io.Writer, *report.Report) error) error {
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, reportFileMode)
 	if err != nil {
+		return err
+	}
+	// A file left by an earlier run keeps its mode through O_TRUNC.
+	if err := f.Chmod(reportFileMode); err != nil {
+		f.Close()
 		return err
 	}
 	if err := write(f, rep); err != nil {
