@@ -70,7 +70,7 @@ func RunLoad(ctx context.Context, c plan.Check, phase string, eps Endpoints, pro
 		res.Observed += "; " + describePropagation(pr)
 		m.Propagation, m.PropagationLost = pr.Delays, pr.NeverShown
 		if status, why, decided := judgePropagation(pr); decided {
-			return res.evaluate(objs, m).judged(status, "propagation: "+why)
+			return res.evaluate(objs, m).judgedToo(status, "propagation: "+why)
 		}
 	}
 	return res.evaluate(objs, m)

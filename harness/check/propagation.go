@@ -33,9 +33,25 @@ func RunPropagation(ctx context.Context, c plan.Check, phase string, eps Endpoin
 	res.Observed = describePropagation(pr)
 	m := slo.Measurements{Propagation: pr.Delays, PropagationLost: pr.NeverShown}
 	if status, why, decided := judgePropagation(pr); decided {
-		return res.evaluate(objs, m).judged(status, why)
+		return res.evaluate(objs, m).judgedToo(status, why)
 	}
 	return res.evaluate(objs, m)
+}
+
+// judgedToo adds a judgement to a result its budgets already judged, and
+// keeps the worse: a check that failed its budgets stays failed when some
+// of it could not be measured, and says both.
+func (r Result) judgedToo(s slo.Status, why string) Result {
+	if s == slo.Inconclusive {
+		why = "could not measure: " + why
+	}
+	if r.Status == slo.Fail {
+		r.Reason += "; " + why
+	} else {
+		r.Reason = why
+	}
+	r.Status = slo.Worst(r.Status, s)
+	return r
 }
 
 // judgePropagation decides a propagation run before its budgets do when a

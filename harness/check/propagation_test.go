@@ -142,3 +142,23 @@ func TestPropagationFaultsNeverPass(t *testing.T) {
 		})
 	}
 }
+
+// A load check whose budgets failed stays failed when its propagation could
+// not be measured: the evidence of the failure stands.
+func TestLoadFailingItsBudgetsStaysFailedWhenPropagationIsInconclusive(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintf(w, "you asked for %s", r.URL.Path)
+	}))
+	defer srv.Close()
+	c := loadCheck(20, time.Second, plan.Budgets{ErrorRate: ratio("10%"), Propagation: plan.Percentiles{P50: lat("100ms")}})
+	c.Propagation = propagationCheck(srv.URL, srv.URL, "", 4, 300*time.Millisecond, plan.Percentiles{}).Propagation
+	r := RunLoad(context.Background(), c, "check", staticEndpoints{"svc": srv.URL}, nil)
+	t.Logf("%s: %s", r.Status, r.Reason)
+	if r.Status != slo.Fail || !strings.Contains(r.Reason, "error rate") || !strings.Contains(r.Reason, "echoes the request") {
+		t.Errorf("status %s, reason %q: want fail on the error rate, and the echo named", r.Status, r.Reason)
+	}
+}
