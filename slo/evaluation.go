@@ -1,6 +1,7 @@
 package slo
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -72,7 +73,7 @@ func (s *sortedSamples) evaluate(o Objective) Evaluation {
 	n, observed, err := s.measure(o)
 	e.Samples = n
 	switch {
-	case err != nil:
+	case err != nil && !errors.Is(err, errLost):
 		e.Reason = fmt.Sprintf("%s: invalid measurements: %v", name, err)
 		return e
 	case n == 0:
@@ -80,6 +81,10 @@ func (s *sortedSamples) evaluate(o Objective) Evaluation {
 		return e
 	case n < e.MinSamples:
 		e.Reason = fmt.Sprintf("%s: too few samples: %d < %d needed for %s", name, n, e.MinSamples, o.judged())
+		return e
+	case err != nil: // errLost: later than any budget
+		e.Status = Fail
+		e.Reason = fmt.Sprintf("%s %v: %d of %d writes never showed", name, err, s.m.PropagationLost, n)
 		return e
 	}
 

@@ -86,6 +86,30 @@ func TestEvaluate(t *testing.T) {
 			status: Pass, observed: "1.5s", margin: "500ms", pct: 25, samples: 20,
 			reason: "propagation p95 1.5s within budget 2s (margin 500ms, 25%)",
 		},
+		{
+			name: "propagation p95 landing on a write that never showed fails, however large the budget",
+			obj:  PropagationObjective(P95, Latency(time.Hour)), m: Measurements{Propagation: samples(18, time.Second), PropagationLost: 2},
+			status: Fail, observed: "0s", margin: "0s", samples: 20,
+			reason: "propagation p95 lands on a write that never showed: 2 of 20 writes never showed",
+		},
+		{
+			name: "propagation p50 below the writes that never showed is judged on the delays",
+			obj:  PropagationObjective(P50, Latency(2*time.Second)), m: Measurements{Propagation: samples(18, time.Second), PropagationLost: 2},
+			status: Pass, observed: "1s", margin: "1s", pct: 50, samples: 20,
+			reason: "propagation p50 1s within budget 2s (margin 1s, 50%)",
+		},
+		{
+			name: "propagation max of writes that all never showed fails",
+			obj:  PropagationObjective(Max, Latency(time.Hour)), m: Measurements{PropagationLost: 3},
+			status: Fail, observed: "0s", margin: "0s", samples: 3,
+			reason: "propagation max lands on a write that never showed: 3 of 3 writes never showed",
+		},
+		{
+			name: "propagation p99 with too few samples, lost ones included, is inconclusive",
+			obj:  PropagationObjective(P99, Latency(time.Hour)), m: Measurements{Propagation: samples(10, time.Second), PropagationLost: 10},
+			status: Inconclusive, observed: "0s", margin: "0s", samples: 20,
+			reason: "propagation p99: too few samples: 20 < 100 needed for p99",
+		},
 		// Upper bound (error rate).
 		{
 			name: "error rate over budget fails",
@@ -239,7 +263,9 @@ func TestEvaluate(t *testing.T) {
 			if e.Budget != tt.obj.Budget || e.Bound != tt.obj.Bound {
 				t.Errorf("budget %v %v, want %v %v", e.Bound, e.Budget, tt.obj.Bound, tt.obj.Budget)
 			}
-			if e.Status == Pass && e.Margin.Value < 0 || e.Status == Fail && e.Margin.Value >= 0 {
+			// A write that never showed has no observed value, so no margin.
+			lost := strings.Contains(e.Reason, "never showed")
+			if e.Status == Pass && e.Margin.Value < 0 || e.Status == Fail && e.Margin.Value >= 0 && !lost {
 				t.Errorf("%v with margin %v", e.Status, e.Margin)
 			}
 			if strings.Contains(e.Reason, "\n") {

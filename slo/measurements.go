@@ -1,6 +1,7 @@
 package slo
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -21,8 +22,13 @@ type Measurements struct {
 	// Rate is the request rate achieved.
 	Rate Rate
 	// Propagation holds one propagation delay per write (written here,
-	// seen there), in any order.
+	// seen there) that showed, in any order.
 	Propagation []time.Duration
+	// PropagationLost counts the writes that never showed: they are
+	// samples later than any delay, and a percentile that lands on one
+	// fails whatever the budget. They have no delay, so that a write that
+	// never showed can never count as within a budget.
+	PropagationLost int
 }
 
 // sortedSamples sorts a measurement's samples at most once per Evaluate,
@@ -57,22 +63,37 @@ func sortedView(d []time.Duration) []time.Duration {
 	return c
 }
 
+// errLost says the percentile judged lands on a propagation sample that
+// never showed.
+var errLost = errors.New("lands on a write that never showed")
+
 // measure returns the sample count of the objective's metric, and, when
-// there are samples, the observed value. An error says the measurements
-// cannot be right (a negative latency, more errors than requests).
+// there are samples, the observed value. errLost says the percentile is a
+// write that never showed; another error says the measurements cannot be
+// right (a negative latency, more errors than requests).
 func (s *sortedSamples) measure(o Objective) (n int, observed Quantity, err error) {
 	m := s.m
 	switch o.Metric {
 	case MetricLatency, MetricPropagation:
 		sorted := s.of(o.Metric)
-		n = len(sorted)
-		if n == 0 {
-			return 0, Quantity{}, nil
+		lost := 0
+		if o.Metric == MetricPropagation {
+			lost = m.PropagationLost
 		}
-		if sorted[0] < 0 {
+		n = len(sorted) + lost
+		switch {
+		case lost < 0:
+			return n, Quantity{}, fmt.Errorf("negative count of lost writes %d", lost)
+		case n == 0:
+			return 0, Quantity{}, nil
+		case len(sorted) > 0 && sorted[0] < 0:
 			return n, Quantity{}, fmt.Errorf("negative %v sample %v", o.Metric, Latency(sorted[0]))
 		}
-		return n, Latency(Percentile(sorted, float64(o.Quantile))).Quantity(), nil
+		r := rank(n, float64(o.Quantile))
+		if r > len(sorted) {
+			return n, Quantity{}, errLost
+		}
+		return n, Latency(sorted[r-1]).Quantity(), nil
 	case MetricErrorRate:
 		switch {
 		case m.Requests < 0:

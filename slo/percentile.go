@@ -18,9 +18,15 @@ func Percentile(sorted []time.Duration, q float64) time.Duration {
 	if n == 0 || math.IsNaN(q) {
 		return 0
 	}
+	return sorted[rank(n, q)-1]
+}
+
+// rank is the nearest rank, from 1 to n, of the q-quantile of n samples; n
+// must be at least 1 and q not NaN.
+func rank(n int, q float64) int {
 	x := q * float64(n)
 	// 0.99*100 may come out a hair above 99: shave the noise before rounding
 	// up, or p99 of 100 samples would be the maximum.
-	rank := int(math.Ceil(x - math.Abs(x)*1e-12))
-	return sorted[min(max(rank, 1), n)-1]
+	r := int(math.Ceil(x - math.Abs(x)*1e-12))
+	return min(max(r, 1), n)
 }

@@ -67,41 +67,13 @@ func RunLoad(ctx context.Context, c plan.Check, phase string, eps Endpoints, pro
 	m := slo.Measurements{Latencies: lr.Latencies, Requests: lr.Requests, Errors: lr.Failures, Rate: slo.Rate(lr.Throughput)}
 	res.Observed = describeLoad(lr)
 	if pr != nil {
-		if why, status, ok := writesFailed(pr); ok {
-			res.Observed += "; propagation: " + why
-			return res.judged(status, "propagation: "+why)
-		}
-		m.Propagation = pr.Delays
 		res.Observed += "; " + describePropagation(pr)
+		m.Propagation, m.PropagationLost = pr.Delays, pr.NeverShown
+		if status, why, decided := judgePropagation(pr); decided {
+			return res.evaluate(objs, m).judgedToo(status, "propagation: "+why)
+		}
 	}
 	return res.evaluate(objs, m)
-}
-
-// RunPropagation runs a "propagation" check alone: write a token, time until
-// every read shows it.
-func RunPropagation(ctx context.Context, c plan.Check, phase string, eps Endpoints) (res Result) {
-	start := time.Now()
-	objs := c.Budgets.Objectives()
-	res = Result{Name: c.Name, Kind: plan.KindPropagation, Phase: phase, Attempts: 1, Expected: describeObjectives(objs)}
-	defer func() { res.Duration = time.Since(start) }()
-	ps, err := propagationSpec(c, eps)
-	if err != nil {
-		return res.inconclusive(err.Error())
-	}
-	res.Target = describePropagationTarget(ps)
-	pr, err := propagation.Run(ctx, ps)
-	switch {
-	case err != nil:
-		return res.inconclusive(err.Error())
-	case pr.Interrupted || ctx.Err() != nil:
-		return res.inconclusive("interrupted before the samples were taken")
-	}
-	if why, status, ok := writesFailed(pr); ok {
-		res.Observed = why
-		return res.judged(status, why)
-	}
-	res.Observed = describePropagation(pr)
-	return res.evaluate(objs, slo.Measurements{Propagation: pr.Delays})
 }
 
 func (r Result) inconclusive(why string) Result {
@@ -129,22 +101,6 @@ func (r Result) evaluate(objs []slo.Objective, m slo.Measurements) Result {
 	return r
 }
 
-// writesFailed says whether no propagation sample could be written, and
-// whose fault that is: writes answered with an error status are the
-// version's (fail); writes that got no answer are not measurable.
-func writesFailed(pr *propagation.Result) (why string, s slo.Status, failed bool) {
-	if pr.Written > 0 || pr.FailedWrites == 0 {
-		return "", slo.Pass, false
-	}
-	why = fmt.Sprintf("every write failed: %s", describeCounts(pr.WriteErrors))
-	for reason := range pr.WriteErrors {
-		if strings.HasPrefix(reason, "status ") {
-			return why, slo.Fail, true
-		}
-	}
-	return why, slo.Inconclusive, true
-}
-
 func loadSpec(c plan.Check, eps Endpoints) (load.Spec, error) {
 	s := load.Spec{
 		Rate:     float64(c.Load.Rate),
@@ -158,28 +114,6 @@ func loadSpec(c plan.Check, eps Endpoints) (load.Spec, error) {
 			return s, err
 		}
 		s.Targets = append(s.Targets, load.Target{Method: t.Method, URL: u, Headers: t.Headers, Body: []byte(t.Body), Weight: t.Weight})
-	}
-	return s, nil
-}
-
-func propagationSpec(c plan.Check, eps Endpoints) (propagation.Spec, error) {
-	p := c.Propagation
-	s := propagation.Spec{Field: p.Field, Samples: p.Samples, Concurrency: p.Concurrency,
-		Interval: p.Interval.Or(plan.DefaultPropagationInterval), Timeout: p.Timeout.Or(plan.DefaultPropagationTimeout)}
-	req := func(e plan.Endpoint) (propagation.Request, error) {
-		u, err := endpointURL(e, c.Service, eps)
-		return propagation.Request{Method: e.Method, URL: u, Headers: e.Headers, Body: []byte(e.Body)}, err
-	}
-	var err error
-	if s.Write, err = req(p.Write); err != nil {
-		return s, err
-	}
-	for _, r := range p.Reads {
-		rr, err := req(r)
-		if err != nil {
-			return s, err
-		}
-		s.Reads = append(s.Reads, rr)
 	}
 	return s, nil
 }
@@ -243,22 +177,6 @@ func describeLoad(lr *load.Result) string {
 	}
 	lat := lr.Latencies
 	return s + fmt.Sprintf("; latency p50 %s p99 %s max %s", roundDur(slo.Percentile(lat, 0.5)), roundDur(slo.Percentile(lat, 0.99)), roundDur(lat[len(lat)-1]))
-}
-
-func describePropagation(pr *propagation.Result) string {
-	d := pr.Delays
-	if len(d) == 0 {
-		return "propagation: no sample"
-	}
-	return fmt.Sprintf("propagation p50 %s max %s over %d sample(s), %d timed out", roundDur(slo.Percentile(d, 0.5)), roundDur(d[len(d)-1]), len(d), pr.TimedOut)
-}
-
-func describePropagationTarget(s propagation.Spec) string {
-	reads := make([]string, len(s.Reads))
-	for i, r := range s.Reads {
-		reads[i] = r.URL
-	}
-	return fmt.Sprintf("%s %s, then %s", s.Write.Method, s.Write.URL, strings.Join(reads, ", "))
 }
 
 func describeErrors(errs map[load.Reason]int) string {

@@ -1,6 +1,10 @@
 package plan
 
-import "github.com/postflight/postflight/slo"
+import (
+	"strings"
+
+	"github.com/postflight/postflight/slo"
+)
 
 // Objectives turns the budgets into the objectives slo evaluates, latency
 // first, then error rate, throughput and propagation.
@@ -25,6 +29,9 @@ type percentileBudget struct {
 	q      slo.Quantile
 	budget *slo.Latency
 }
+
+// key is the budget's key in a plan: p50, p999, max.
+func (pb percentileBudget) key() string { return strings.ReplaceAll(pb.q.String(), ".", "") }
 
 // each lists the percentiles that have a budget, lowest first.
 func (p Percentiles) each() []percentileBudget {

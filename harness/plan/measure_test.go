@@ -116,6 +116,12 @@ func TestParseLoadAndPropagationErrors(t *testing.T) {
 			5, 99, "expected at least one read endpoint"},
 		{"zero samples", "  - {name: p, kind: propagation, service: api, propagation: {write: {path: '/kv/{token}'}, reads: [{path: /}], samples: 0}, budgets: {propagation: {max: 1s}}}\n",
 			5, 121, "expected at least 1 sample"},
+		{"propagation budget equal to the sample timeout", "  - {name: p, kind: propagation, service: api, propagation: {write: {path: '/kv/{token}'}, reads: [{path: /}], timeout: 2s}, budgets: {propagation: {p50: 500ms, max: 2s}}}\n",
+			5, 167, "checks[0].budgets.propagation.max: budget 2s is not less than the sample timeout 2s"},
+		{"propagation budget over the default sample timeout", "  - {name: p, kind: propagation, service: api, propagation: {write: {path: '/kv/{token}'}, reads: [{path: /}]}, budgets: {propagation: {p99: 1m}}}\n",
+			5, 142, "budget 1m0s is not less than the sample timeout 30s"},
+		{"load check's propagation budget over its sample timeout", "  - {name: l, kind: load, service: api, load: {rate: 5/s, duration: 1s, targets: [{path: /}]}, propagation: {write: {path: '/kv/{token}'}, reads: [{path: /}], timeout: 1s}, budgets: {propagation: {p50: 3s}}}\n",
+			5, 203, "checks[0].budgets.propagation.p50: budget 3s is not less than the sample timeout 1s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

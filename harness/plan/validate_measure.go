@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // kindFields are the keys that belong to one kind of check only.
@@ -62,6 +63,7 @@ func (v *validator) loadCheck(path string, c *Check) {
 	}
 	if c.Propagation != nil {
 		v.propagation(path+".propagation", c.Propagation, c.Service)
+		v.propagationBudgets(path, c)
 	} else if v.budgetsGiven(path + ".budgets.propagation") {
 		v.failKey(path+".budgets.propagation", "propagation budgets need a propagation section to measure")
 	}
@@ -83,6 +85,7 @@ func (v *validator) propagationCheck(path string, c *Check) {
 		return
 	}
 	v.propagation(path+".propagation", c.Propagation, c.Service)
+	v.propagationBudgets(path, c)
 	b := path + ".budgets"
 	for _, f := range []string{"latency", "error_rate", "throughput"} {
 		if v.has(b + "." + f) {
@@ -119,6 +122,20 @@ func (v *validator) propagation(path string, p *Propagation, service string) {
 	v.positive(path+".timeout", p.Timeout)
 	if !strings.Contains(p.Write.Path+p.Write.URL+p.Write.Body, "{token}") && v.has(path+".write") {
 		v.fail(path+".write", "the write must carry the token: put {token} in its path, url or body")
+	}
+}
+
+// propagationBudgets refuses a propagation budget the sample timeout does
+// not exceed: a write that never shows is given up on at the timeout, so
+// such a budget could not tell it from one that showed within budget.
+func (v *validator) propagationBudgets(path string, c *Check) {
+	timeout := c.Propagation.Timeout.Or(DefaultPropagationTimeout)
+	for _, pb := range c.Budgets.Propagation.each() {
+		if budget := time.Duration(*pb.budget); budget >= timeout {
+			v.fail(fmt.Sprintf("%s.budgets.propagation.%s", path, pb.key()),
+				"budget %s is not less than the sample timeout %s: a write that never shows could not be told from one within budget; raise propagation.timeout above it",
+				budget, timeout)
+		}
 	}
 }
 

@@ -47,17 +47,18 @@ func newProber(s Spec) *prober {
 }
 
 // write writes token and returns when its answer has been read: the moment
-// propagation delays count from.
-func (p *prober) write(ctx context.Context, token string) (time.Time, error) {
+// propagation delays count from. answered says an HTTP answer came back,
+// whatever its status.
+func (p *prober) write(ctx context.Context, token string) (written time.Time, answered bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, p.spec.Timeout)
 	defer cancel()
 	req, err := p.spec.Write.request(ctx, token)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("write: %w", err)
+		return time.Time{}, false, fmt.Errorf("write: %w", err)
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("write: %w", err)
+		return time.Time{}, false, fmt.Errorf("write: %w", err)
 	}
 	defer resp.Body.Close()
 	snippet, err := io.ReadAll(io.LimitReader(resp.Body, maxSnippet))
@@ -65,14 +66,14 @@ func (p *prober) write(ctx context.Context, token string) (time.Time, error) {
 		_, err = io.Copy(io.Discard, resp.Body)
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("write %s %s: read answer: %w", req.Method, req.URL, err)
+		return time.Time{}, false, fmt.Errorf("write %s %s: read answer: %w", req.Method, req.URL, err)
 	}
-	written := time.Now()
+	written = time.Now()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return time.Time{}, fmt.Errorf("write %s %s: %w", req.Method, req.URL,
+		return time.Time{}, true, fmt.Errorf("write %s %s: %w", req.Method, req.URL,
 			&statusError{code: resp.StatusCode, snippet: string(bytes.TrimSpace(snippet))})
 	}
-	return written, nil
+	return written, true, nil
 }
 
 // poll reads once from read and says whether token shows there: nil if it

@@ -2,8 +2,8 @@ package propagation
 
 import (
 	"fmt"
-	"net/http"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -34,32 +34,41 @@ func TestRunNamesWritesRefusedAsSuch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	res := run(t, t.Context(), Spec{
-		Write:   Request{Method: http.MethodPut, URL: base + "/kv/{token}"},
-		Reads:   []Request{{URL: base + "/kv/{token}"}},
-		Samples: 3, Concurrency: 3, Interval: time.Millisecond, Timeout: time.Second,
-	})
+	_, srv := newStore(t, nil)
+	s := spec(srv, "lost")
+	s.Write.URL = "http://127.0.0.1:" + strconv.Itoa(port) + "/kv/{token}"
+	s.Samples, s.Concurrency = 3, 3
+	res := run(t, t.Context(), s)
 	if res.FailedWrites != 3 || res.WriteErrors[ReasonRefused] != 3 || res.Written != 0 {
 		t.Errorf("failed writes %d %v, written %d: want 3 refused", res.FailedWrites, res.WriteErrors, res.Written)
 	}
-	t.Log(res.Samples[0].WriteError)
+	if res.WritesAnswered != 0 || !strings.Contains(res.WriteExample, "refused") {
+		t.Errorf("writes answered %d, example %q: want none answered, refused", res.WritesAnswered, res.WriteExample)
+	}
 }
 
-func TestRunCountsPollsOfAnEndpointThatIsDownAsUnanswered(t *testing.T) {
+func TestRunWritesNothingWhileAReadEndpointIsDown(t *testing.T) {
 	t.Parallel()
 	port, err := holdPort(t)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, srv := newStore(t, nil)
+	st, srv := newStore(t, nil)
 	s := spec(srv)
 	s.Reads = []Request{{URL: "http://127.0.0.1:" + strconv.Itoa(port) + "/kv/{token}"}}
 	s.Samples, s.Timeout = 2, 100*time.Millisecond
 	res := run(t, t.Context(), s)
 	down := res.Endpoints[0]
-	if res.TimedOut != 2 || down.Polls == 0 || down.Answered != 0 || down.Misses[ReasonRefused] != down.Polls {
-		t.Errorf("timed out %d; endpoint: %d polls, %d answered, misses %v: want every poll refused",
-			res.TimedOut, down.Polls, down.Answered, down.Misses)
+	if res.Unchecked != 2 || res.Written != 0 || down.Polls == 0 || down.Answered != 0 || down.Misses[ReasonRefused] != down.Polls {
+		t.Errorf("unchecked %d, written %d; endpoint: %d polls, %d answered, misses %v: want every poll refused, nothing written",
+			res.Unchecked, res.Written, down.Polls, down.Answered, down.Misses)
+	}
+	if !strings.Contains(res.UncheckedExample, "gave no answer before the write") || !strings.Contains(res.UncheckedExample, "refused") {
+		t.Errorf("unchecked example %q", res.UncheckedExample)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.written) != 0 {
+		t.Errorf("%d writes made, want none", len(st.written))
 	}
 }

@@ -2,6 +2,7 @@ package propagation
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -61,10 +62,7 @@ func (r Request) with(token string) Request {
 // request builds the HTTP request of r for token.
 func (r Request) request(ctx context.Context, token string) (*http.Request, error) {
 	r = r.with(token)
-	method := r.Method
-	if method == "" {
-		method = http.MethodGet
-	}
+	method := cmp.Or(r.Method, http.MethodGet)
 	var body io.Reader
 	if len(r.Body) > 0 {
 		body = bytes.NewReader(r.Body)
@@ -80,4 +78,9 @@ func (r Request) request(ctx context.Context, token string) (*http.Request, erro
 		req.Host = host
 	}
 	return req, nil
+}
+
+// describe names r for messages: its method and URL, before the token is in.
+func (r Request) describe() string {
+	return cmp.Or(r.Method, http.MethodGet) + " " + r.URL
 }

@@ -6,7 +6,8 @@ import (
 	"sync"
 )
 
-// Run takes s.Samples samples, s.Concurrency at a time, and sums them up.
+// Run takes s.Samples samples, s.Concurrency at a time, and sums them up as
+// they end: memory grows with the samples shown, not with s.Samples.
 //
 // When ctx ends, samples in flight are cut short and no more start; Run
 // returns what was measured with Interrupted set, and a nil error. The error
@@ -21,32 +22,36 @@ func Run(ctx context.Context, s Spec) (*Result, error) {
 	p := newProber(s)
 	defer p.client.CloseIdleConnections()
 
-	samples := make([]Sample, s.Samples)
-	next := make(chan int)
-	var wg sync.WaitGroup
+	res := newResult(s)
+	var (
+		mu sync.Mutex
+		wg sync.WaitGroup
+	)
+	next := make(chan struct{})
 	for range min(s.Concurrency, s.Samples) {
 		wg.Go(func() {
-			for i := range next {
-				samples[i] = p.sample(ctx)
+			for range next {
+				sm := p.sample(ctx)
+				mu.Lock()
+				res.add(sm)
+				mu.Unlock()
 			}
 		})
 	}
-	for i := range samples {
-		if ctx.Err() != nil {
-			break
-		}
+	started := 0
+dispatch:
+	for started < s.Samples && ctx.Err() == nil {
 		select {
-		case next <- i:
+		case next <- struct{}{}:
+			started++
 		case <-ctx.Done():
+			break dispatch
 		}
 	}
 	close(next)
 	wg.Wait()
 
-	for i := range samples {
-		if samples[i].Token == "" { // never started
-			samples[i].Aborted = true
-		}
-	}
-	return newResult(s, samples), nil
+	res.Aborted += s.Samples - started // never started
+	res.finish()
+	return res, nil
 }

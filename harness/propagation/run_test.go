@@ -7,11 +7,14 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/postflight/postflight/internal/nettest"
 )
 
 // percentile is the nearest-rank q-quantile of sorted durations.
@@ -88,8 +91,8 @@ func run(t *testing.T, ctx context.Context, s Spec) *Result {
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	t.Logf("written=%d timed out=%d failed writes=%d %v aborted=%d p50=%s max=%s",
-		res.Written, res.TimedOut, res.FailedWrites, res.WriteErrors, res.Aborted,
+	t.Logf("taken=%d written=%d shown=%d never shown=%d (%s) failed writes=%d %v unchecked=%d echoed=%d aborted=%d p50=%s max=%s",
+		res.Taken, res.Written, res.Shown, res.NeverShown, res.NeverShownExample, res.FailedWrites, res.WriteErrors, res.Unchecked, res.Echoed, res.Aborted,
 		percentile(res.Delays, 0.5), percentile(res.Delays, 1))
 	return res
 }
@@ -100,8 +103,8 @@ func TestRunMeasures100msPropagationWithin10ms(t *testing.T) {
 	s.Samples = 20
 	res := run(t, t.Context(), s)
 
-	if res.Written != 20 || res.TimedOut != 0 || len(res.Delays) != 20 {
-		t.Fatalf("written %d, timed out %d, %d delays: want 20, 0, 20", res.Written, res.TimedOut, len(res.Delays))
+	if res.Written != 20 || res.NeverShown != 0 || len(res.Delays) != 20 {
+		t.Fatalf("written %d, never shown %d, %d delays: want 20, 0, 20", res.Written, res.NeverShown, len(res.Delays))
 	}
 	for _, tc := range []struct {
 		name   string
@@ -127,29 +130,25 @@ func TestRunMeasures100msPropagationWithin10ms(t *testing.T) {
 	}
 }
 
-func TestRunCountsSamplesNeverSeenAsTimedOutAtTheTimeoutOrMore(t *testing.T) {
+func TestRunCountsSamplesNeverShownWithoutADelay(t *testing.T) {
 	t.Parallel()
 	_, srv := newStore(t, map[string]time.Duration{"near": 0}) // "lost" never shows writes
 	s := spec(srv, "near", "lost")
 	s.Samples, s.Concurrency, s.Timeout = 4, 4, 200*time.Millisecond
 	res := run(t, t.Context(), s)
 
-	if res.Written != 4 || res.TimedOut != 4 || len(res.Delays) != 4 {
-		t.Fatalf("written %d, timed out %d, %d delays: want 4 timed out, all in the figures", res.Written, res.TimedOut, len(res.Delays))
+	if res.Taken != 4 || res.Written != 4 || res.NeverShown != 4 || res.Shown != 0 || len(res.Delays) != 0 {
+		t.Fatalf("taken %d, written %d, never shown %d, shown %d, %d delays: want 4 never shown and no delay",
+			res.Taken, res.Written, res.NeverShown, res.Shown, len(res.Delays))
 	}
-	if res.Delays[0] < s.Timeout {
-		t.Errorf("shortest delay %s, want at least the %s timeout", res.Delays[0], s.Timeout)
+	if ex := res.NeverShownExample; !strings.Contains(ex, "/lost/kv/{token} never showed it in 200ms") || !strings.Contains(ex, "404") {
+		t.Errorf("never shown example %q: want the read, the timeout and the last answer", ex)
 	}
-	if lost := res.Endpoints[1]; lost.TimedOut != 4 || lost.Misses["status 404"] == 0 {
-		t.Errorf("lost: timed out %d, misses %v: want 4 and 404s", lost.TimedOut, lost.Misses)
+	if lost := res.Endpoints[1]; lost.NeverShown != 4 || lost.Misses["status 404"] == 0 || len(lost.Delays) != 0 {
+		t.Errorf("lost: never shown %d, misses %v, %d delays: want 4, 404s and no delay", lost.NeverShown, lost.Misses, len(lost.Delays))
 	}
-	if near := res.Endpoints[0]; near.TimedOut != 0 {
-		t.Errorf("near: timed out %d, want 0", near.TimedOut)
-	}
-	for _, sm := range res.Samples {
-		if !sm.TimedOut || sm.Reads[0].TimedOut || !sm.Reads[1].TimedOut {
-			t.Errorf("sample %+v: want timed out on the lost replica only", sm)
-		}
+	if near := res.Endpoints[0]; near.NeverShown != 0 || len(near.Delays) != 4 {
+		t.Errorf("near: never shown %d, %d delays: want 0 and 4", near.NeverShown, len(near.Delays))
 	}
 }
 
@@ -171,11 +170,11 @@ func TestRunRecordsFailedWritesWithTheirReason(t *testing.T) {
 		t.Errorf("failed writes %d %v, written %d, %d delays: want 8 failed with status 500, nothing measured",
 			res.FailedWrites, res.WriteErrors, res.Written, len(res.Delays))
 	}
-	if msg := res.Samples[0].WriteError; !strings.Contains(msg, "500") || !strings.Contains(msg, "disk full") {
+	if msg := res.WriteExample; !strings.Contains(msg, "500") || !strings.Contains(msg, "disk full") {
 		t.Errorf("write error %q, want the status and the body", msg)
 	}
-	if n := polls.Load(); n != 0 {
-		t.Errorf("%d polls after failed writes, want none", n)
+	if n := polls.Load(); n != 8 {
+		t.Errorf("%d polls, want 8: one before each write, none after a failed one", n)
 	}
 }
 
@@ -238,20 +237,22 @@ func TestRunPutsTheTokenInURLHeadersAndBody(t *testing.T) {
 		Field:   "$.value",
 		Samples: 3, Concurrency: 1, Interval: 2 * time.Millisecond, Timeout: 100 * time.Millisecond,
 	}
-	if res := run(t, t.Context(), s); res.Written != 3 || res.TimedOut != 0 {
-		t.Errorf("written %d, timed out %d, errors %v: want 3 seen", res.Written, res.TimedOut, res.WriteErrors)
+	if res := run(t, t.Context(), s); res.Written != 3 || res.Shown != 3 {
+		t.Errorf("written %d, shown %d, errors %v: want 3 shown", res.Written, res.Shown, res.WriteErrors)
 	}
 
 	// A write that is not stored: the read only echoes the token, in another
 	// field. The body contains it, the field does not.
 	s.Write.URL = srv.URL + "/discard/{token}"
 	s.Samples = 1
-	if res := run(t, t.Context(), s); res.TimedOut != 1 {
-		t.Errorf("with field %s: timed out %d, want 1", s.Field, res.TimedOut)
+	if res := run(t, t.Context(), s); res.NeverShown != 1 {
+		t.Errorf("with field %s: never shown %d, want 1", s.Field, res.NeverShown)
 	}
+	// Without a field the echo shows the token before it is written: the
+	// sample is an echo, not a sighting.
 	s.Field = ""
-	if res := run(t, t.Context(), s); res.TimedOut != 0 {
-		t.Errorf("without field: timed out %d, want 0: the body contains the token", res.TimedOut)
+	if res := run(t, t.Context(), s); res.Echoed != 1 || res.Written != 0 || len(res.Delays) != 0 {
+		t.Errorf("without field: echoed %d, written %d, %d delays: want the echo caught before the write", res.Echoed, res.Written, len(res.Delays))
 	}
 }
 
@@ -268,9 +269,9 @@ func TestRunStopsPromptlyWhenCancelled(t *testing.T) {
 	if took := time.Since(start); took > 500*time.Millisecond {
 		t.Errorf("returned after %s, want soon after the cancel at 200ms", took)
 	}
-	if !res.Interrupted || res.Aborted != s.Samples || len(res.Delays) != 0 || res.TimedOut != 0 {
-		t.Errorf("interrupted %v, aborted %d, %d delays, timed out %d: want every sample aborted, none counted",
-			res.Interrupted, res.Aborted, len(res.Delays), res.TimedOut)
+	if !res.Interrupted || res.Aborted != s.Samples || res.Taken != 0 || len(res.Delays) != 0 || res.NeverShown != 0 {
+		t.Errorf("interrupted %v, aborted %d, taken %d, %d delays, never shown %d: want every sample aborted, none counted",
+			res.Interrupted, res.Aborted, res.Taken, len(res.Delays), res.NeverShown)
 	}
 }
 
@@ -307,5 +308,85 @@ func TestRunRejectsABadSpec(t *testing.T) {
 				t.Log(err)
 			}
 		})
+	}
+}
+
+// echo answers every request with what it was asked: the path as text, or
+// as {"value": last path element}.
+func echo(t *testing.T, asJSON bool) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if asJSON {
+			json.NewEncoder(w).Encode(map[string]string{"value": r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]})
+			return
+		}
+		io.WriteString(w, "you asked for "+r.URL.Path)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestRunCatchesAReadThatEchoesTheRequest(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		asJSON bool
+		field  string
+	}{
+		{"anywhere in the body", false, ""},
+		{"in the field", true, "$.value"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			st, srv := newStore(t, nil)
+			s := spec(srv)
+			s.Reads = []Request{{URL: echo(t, tc.asJSON).URL + "/kv/{token}"}}
+			s.Field = tc.field
+			res := run(t, t.Context(), s)
+			if res.Echoed != s.Samples || res.Written != 0 || res.Shown != 0 || len(res.Delays) != 0 {
+				t.Errorf("echoed %d, written %d, shown %d: want every sample an echo, none measured", res.Echoed, res.Written, res.Shown)
+			}
+			if !strings.Contains(res.EchoExample, "shows the token before it was written") {
+				t.Errorf("echo example %q", res.EchoExample)
+			}
+			st.mu.Lock()
+			defer st.mu.Unlock()
+			if len(st.written) != 0 {
+				t.Errorf("%d writes made after an echo, want none", len(st.written))
+			}
+		})
+	}
+}
+
+func TestRunCountsAReadThatResetsEveryConnectionAsNeverAnswered(t *testing.T) {
+	t.Parallel()
+	_, srv := newStore(t, nil)
+	s := spec(srv)
+	s.Reads = []Request{{URL: nettest.ResetURL(t) + "/kv/{token}"}}
+	s.Samples, s.Timeout = 3, 100*time.Millisecond
+	res := run(t, t.Context(), s)
+	reset := res.Endpoints[0]
+	if res.Unchecked != 3 || res.Shown != 0 || reset.Polls == 0 || reset.Answered != 0 || reset.Misses[ReasonReset] != reset.Polls {
+		t.Errorf("unchecked %d, shown %d; endpoint %d polls, %d answered, misses %v: want every poll reset, nothing shown",
+			res.Unchecked, res.Shown, reset.Polls, reset.Answered, reset.Misses)
+	}
+}
+
+// Not parallel: it measures the memory the run allocates.
+func TestRunDoesNotAllocatePerSampleUpFront(t *testing.T) {
+	_, srv := newStore(t, map[string]time.Duration{"near": 0})
+	s := spec(srv, "near")
+	s.Samples, s.Concurrency = 2_000_000, 1
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res := run(t, ctx, s)
+	runtime.ReadMemStats(&after)
+	if res.Shown == 0 || !res.Interrupted {
+		t.Fatalf("shown %d, interrupted %v: want some shown before the cut", res.Shown, res.Interrupted)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 32<<20 {
+		t.Errorf("allocated %d MiB for %d samples taken of %d: want memory for the samples taken only", got>>20, res.Taken, s.Samples)
 	}
 }

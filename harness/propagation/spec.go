@@ -1,10 +1,13 @@
 // Package propagation measures "write here, see it there": how long after a
 // write answers does every replica serve what was written.
 //
-// Each sample writes a fresh random token, then polls every read endpoint
-// until the token shows on all of them. A sample that never shows within the
-// timeout is kept in the figures at the timeout or more, never dropped: a
-// slow system must not look fast because its slowest samples went missing.
+// Each sample first reads every read endpoint once with a fresh random
+// token: nothing has stored it yet, so a read that shows it echoes the
+// request and cannot measure anything. Then it writes the token and polls
+// every read endpoint until the token shows on all of them. A sample that
+// never shows within the timeout, or could not be written, is counted with
+// its cause, never dropped and never given a delay: a slow or broken system
+// must not look fast because its worst samples went missing.
 package propagation
 
 import (
@@ -39,8 +42,8 @@ type Spec struct {
 	// Interval is the pause between the end of one poll of an endpoint and
 	// the start of the next.
 	Interval time.Duration
-	// Timeout bounds one sample: the write, and then the wait for the token
-	// to show everywhere.
+	// Timeout bounds each step of one sample: the reads before the write,
+	// the write, and then the wait for the token to show everywhere.
 	Timeout time.Duration
 }
 

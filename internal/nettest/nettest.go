@@ -51,3 +51,26 @@ func FreePort(t testing.TB) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// ResetURL returns http://127.0.0.1:PORT for a listener that resets every
+// connection as soon as it is accepted (SO_LINGER 0, then close), for the
+// rest of the test.
+func ResetURL(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.(*net.TCPConn).SetLinger(0)
+			c.Close()
+		}
+	}()
+	return "http://" + l.Addr().String()
+}
