@@ -36,6 +36,10 @@ type Spec struct {
 	// MaxWorkers caps the requests in flight; zero means no cap. A cap below
 	// Rate × latency makes the achieved rate fall short of Rate.
 	MaxWorkers uint64
+	// MaxBody is how many bytes of each answer's body are read for the
+	// targets' Judges; the rest is drained unread. Zero reads none, for
+	// judges that look at the status and headers only.
+	MaxBody int64
 }
 
 // validate reports every mistake in s at once.
@@ -49,6 +53,9 @@ func (s Spec) validate() error {
 	}
 	if s.Warmup < 0 {
 		errs = append(errs, fmt.Errorf("warmup %s: want 0 or more", s.Warmup))
+	}
+	if s.MaxBody < 0 {
+		errs = append(errs, fmt.Errorf("max body %d: want 0 or more bytes", s.MaxBody))
 	}
 	if s.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("timeout %s: want 0 (default) or more", s.Timeout))
