@@ -99,6 +99,21 @@ func TestRunBoundsTheReasonsItCounts(t *testing.T) {
 	}
 }
 
+func TestRunCutsLongReasons(t *testing.T) {
+	t.Parallel()
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {})
+	long := Reason(strings.Repeat("x", 10_000))
+	res := run(t, t.Context(), Spec{
+		Rate: 50, Duration: 200 * time.Millisecond,
+		Targets: []Target{{URL: srv.URL, Judge: func(Answer) (Reason, string) { return long, "" }}},
+	}, nil)
+	for r, n := range res.Errors {
+		if len(r) > maxReasonLen || n != res.Requests {
+			t.Errorf("reason of %d bytes x%d for %d requests, want one of at most %d bytes for all", len(r), n, res.Requests, maxReasonLen)
+		}
+	}
+}
+
 func TestShortfallNamesAskedAndAchievedRates(t *testing.T) {
 	t.Parallel()
 	srv := server(t, func(w http.ResponseWriter, r *http.Request) { time.Sleep(100 * time.Millisecond) })

@@ -41,8 +41,12 @@ var noAnswer = []Reason{ReasonRefused, ReasonReset, ReasonTimeout, ReasonDNS, Re
 // the counts without bound.
 const ReasonOtherWrong Reason = "other wrong answers"
 
-// maxReasons bounds the distinct reasons a Result counts.
-const maxReasons = 16
+// maxReasons bounds the distinct reasons a Result counts, and
+// maxReasonLen the length of each: longer ones are cut.
+const (
+	maxReasons   = 16
+	maxReasonLen = 200
+)
 
 // StatusReason is the reason of a request answered with a failing status.
 func StatusReason(code int) Reason { return Reason(fmt.Sprintf("status %d", code)) }

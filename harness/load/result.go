@@ -117,13 +117,14 @@ type collector struct {
 	judges      map[string]Judge // by the URL vegeta was given (see markURL)
 	unmark      *strings.Replacer
 	records     []record
+	reasons     map[Reason]Reason // each reason counted, to its one copy
 	examples    map[Reason]string
 	warmup      int
 	errors      int // failed so far, warm-up included, for progress reports
 }
 
 func newCollector(measureFrom time.Time, ts []Target) *collector {
-	c := &collector{measureFrom: measureFrom, judges: map[string]Judge{}, examples: map[Reason]string{}}
+	c := &collector{measureFrom: measureFrom, judges: map[string]Judge{}, reasons: map[Reason]Reason{}, examples: map[Reason]string{}}
 	var marks []string
 	for i, t := range ts {
 		marked := markURL(t.URL, i)
@@ -149,17 +150,34 @@ func (c *collector) add(r *vegeta.Result) {
 		return
 	}
 	if o.reason != "" {
-		if _, seen := c.examples[o.reason]; !seen {
-			if len(c.examples) >= maxReasons && o.answered {
-				o.reason = ReasonOtherWrong
-			}
-			if _, seen := c.examples[o.reason]; !seen {
-				c.examples[o.reason] = c.unmark.Replace(o.example)
-			}
-		}
+		o.reason = c.intern(o)
 	}
 	o.example = ""
 	c.records = append(c.records, record{sent: r.Timestamp, latency: r.Latency, code: r.Code, outcome: o})
+}
+
+// intern returns the reason to count o under, keeping its example if it
+// is the first of its reason. Every record of a reason shares one string,
+// however long the Judge made it, and there are at most maxReasons of
+// them, besides ReasonOtherWrong.
+func (c *collector) intern(o outcome) Reason {
+	r := o.reason
+	if len(r) > maxReasonLen {
+		r = r[:maxReasonLen-3] + "..."
+	}
+	if k, seen := c.reasons[r]; seen {
+		return k
+	}
+	if len(c.reasons) >= maxReasons && o.answered {
+		r = ReasonOtherWrong
+		if k, seen := c.reasons[r]; seen {
+			return k
+		}
+	}
+	r = Reason(strings.Clone(string(r)))
+	c.reasons[r] = r
+	c.examples[r] = c.unmark.Replace(o.example)
+	return r
 }
 
 // result computes the figures of the window from measureFrom to end.

@@ -1,6 +1,7 @@
 // Package load drives open-model (constant-rate) HTTP load at a stack under
-// test and reports what came back: every latency, the errors by reason, and
-// the rate and throughput achieved.
+// test and reports what came back: each answer judged as it arrives (by its
+// target's Judge, else by its status), the errors by reason, the latency of
+// every success, and the rate and throughput achieved.
 //
 // Requests are sent at the rate asked for whether or not earlier ones have
 // answered (vegeta's attacker does the pacing), so a slow target shows up as
