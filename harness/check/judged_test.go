@@ -61,6 +61,17 @@ func TestLoadWithLatencyOnlyBudgetsJudgesErrors(t *testing.T) {
 	}
 }
 
+// Budgets so loose that they allow every request to fail still do not
+// pass a check that got no answer as expected.
+func TestLoadWithNoAnswerAsExpectedNeverPasses(t *testing.T) {
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
+	defer failing.Close()
+	r := runLoad(t, loadCheck(40, time.Second, plan.Budgets{ErrorRate: ratio("100%")}), failing.URL)
+	if r.Status != slo.Fail || !strings.Contains(r.Reason, "no answer was as expected: status 503 x") {
+		t.Errorf("status %s, reason %q: want fail, no answer as expected", r.Status, r.Reason)
+	}
+}
+
 func TestLoadOnATargetKilledMidRunNeverPassesAndTimesOnlyItsAnswers(t *testing.T) {
 	const service = 50 * time.Millisecond
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -77,6 +77,11 @@ func RunLoad(ctx context.Context, c plan.Check, phase string, eps Endpoints, pro
 		res.Observed += "; " + describePropagation(pr)
 	}
 	res = res.evaluate(objs, m)
+	if res.Status == slo.Pass && lr.Successes == 0 {
+		// Budgets that allow every request to fail are no evidence that
+		// the version answers right.
+		res = res.judged(slo.Fail, "no answer was as expected: "+describeErrors(lr.Errors))
+	}
 	// Figures of a lighter load than asked say nothing of the load asked
 	// for, whichever way they point: shown, not judged.
 	if why, short := lr.Shortfall(float64(c.Load.Rate), float64(c.Load.Tolerance())); short {
