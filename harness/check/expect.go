@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/postflight/postflight/harness/load"
 	"github.com/postflight/postflight/harness/plan"
@@ -37,6 +39,25 @@ func judgeAnswer(e plan.HTTPExpect) load.Judge {
 		}
 		return load.Reason(strings.Join(problems, "; ")), describeResponse(resp, a.Body)
 	}
+}
+
+// regexps holds each body_regexp compiled once: a load check judges
+// thousands of answers against the same one.
+var regexps sync.Map // pattern -> regexpOrError
+
+type regexpOrError struct {
+	re  *regexp.Regexp
+	err error
+}
+
+// compileRegexp is regexp.Compile, remembered.
+func compileRegexp(pattern string) (*regexp.Regexp, error) {
+	if c, ok := regexps.Load(pattern); ok {
+		return c.(regexpOrError).re, c.(regexpOrError).err
+	}
+	re, err := regexp.Compile(pattern)
+	regexps.Store(pattern, regexpOrError{re, err})
+	return re, err
 }
 
 // readsBody says whether judging against e needs the answers' bodies.

@@ -157,3 +157,16 @@ func TestLoadHeldToTheDefaultErrorRateNeedsItsRequests(t *testing.T) {
 		t.Errorf("status %s, reason %q, expected %q: want the default error rate, inconclusive on 50 requests", r.Status, r.Reason, r.Expected)
 	}
 }
+
+func TestCompileRegexpCompilesEachPatternOnce(t *testing.T) {
+	a, errA := compileRegexp(`"version":"1\.4\.\d+"`)
+	b, errB := compileRegexp(`"version":"1\.4\.\d+"`)
+	if errA != nil || errB != nil || a != b {
+		t.Errorf("compiled %p (%v) then %p (%v), want one regexp", a, errA, b, errB)
+	}
+	for range 2 {
+		if _, err := compileRegexp("("); err == nil {
+			t.Error("an invalid pattern compiled")
+		}
+	}
+}
