@@ -41,7 +41,8 @@ type Evaluation struct {
 // An objective is Inconclusive, never Pass, when it cannot be judged: no
 // samples at all, fewer samples than it needs (see
 // Objective.RequiredSamples), an invalid objective, or measurements that
-// cannot be right. Otherwise it is Pass when the observed value is on the
+// cannot be right. One exception: an error rate on too few requests whose
+// errors already breach its budget for the requests it needs fails. Otherwise it is Pass when the observed value is on the
 // right side of the budget, the budget itself included (observed == budget
 // passes), and Fail when not. Percentiles are nearest-rank (see
 // Percentile). m's sample slices are not modified.
@@ -79,13 +80,19 @@ func (s *sortedSamples) evaluate(o Objective) Evaluation {
 	case n == 0:
 		e.Reason = fmt.Sprintf("%s: no samples", name)
 		return e
-	case n < e.MinSamples:
+	case n < e.MinSamples && !s.errorsBreachAnyway(o, e.MinSamples):
 		e.Reason = fmt.Sprintf("%s: too few samples: %d < %d needed for %s", name, n, e.MinSamples, o.judged())
 		return e
 	case err != nil: // errLost: later than any budget
 		e.Status = Fail
 		e.Reason = fmt.Sprintf("%s %v: %d of %d writes never showed", name, err, s.m.PropagationLost, n)
 		return e
+	}
+	// Judged on fewer requests than the budget needs only when the errors
+	// already breach it: say so, since the count is short.
+	short := ""
+	if n < e.MinSamples {
+		short = fmt.Sprintf(": %d errors, more than %d requests at budget %v allow", s.m.Errors, e.MinSamples, o.Budget)
 	}
 
 	e.Observed = observed
@@ -139,8 +146,17 @@ func (s *sortedSamples) evaluate(o Objective) Evaluation {
 	if pct != "" {
 		pct = " (" + pct + ")"
 	}
-	e.Reason = fmt.Sprintf("%s %v %s budget %v by %v%s", name, observed, verb, o.Budget, by, pct)
+	e.Reason = fmt.Sprintf("%s %v %s budget %v by %v%s%s", name, observed, verb, o.Budget, by, pct, short)
 	return e
+}
+
+// errorsBreachAnyway says whether an error-rate objective judged on fewer
+// requests than it needs is breached whatever the missing requests would
+// have been: more errors than need requests at the budget allow. Failing
+// then is on evidence; passing never is, so too few requests without that
+// many errors stays inconclusive.
+func (s *sortedSamples) errorsBreachAnyway(o Objective, need int) bool {
+	return o.Metric == MetricErrorRate && float64(s.m.Errors) > o.Budget.Value*float64(need)
 }
 
 // formatPercent writes the magnitude of a percentage the way a reason needs

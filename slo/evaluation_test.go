@@ -180,6 +180,18 @@ func TestEvaluate(t *testing.T) {
 			reason: "error rate: too few samples: 50 < 1000 needed for budget 0.1%",
 		},
 		{
+			name: "error rate with too few requests but more errors than the budget allows in the needed count fails",
+			obj:  ErrorRateObjective(0.001), m: Measurements{Requests: 50, Errors: 50},
+			status: Fail, observed: "100%", margin: "-99.9%", pct: -99900, samples: 50,
+			reason: "error rate 100% exceeds budget 0.1% by 99.9% (99900%): 50 errors, more than 1000 requests at budget 0.1% allow",
+		},
+		{
+			name: "error rate with too few requests and errors the needed count could still absorb is inconclusive",
+			obj:  ErrorRateObjective(0.01), m: Measurements{Requests: 50, Errors: 1},
+			status: Inconclusive, observed: "0%", margin: "0%", samples: 50,
+			reason: "error rate: too few samples: 50 < 100 needed for budget 1%",
+		},
+		{
 			name:   "MinSamples raises the floor",
 			obj:    func() Objective { o := lat(P50, 250*ms); o.MinSamples = 50; return o }(),
 			m:      Measurements{Latencies: samples(10, 100*ms)},

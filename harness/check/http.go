@@ -7,7 +7,6 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -162,7 +161,7 @@ func evaluate(e plan.HTTPExpect, resp *http.Response, body []byte) []string {
 		problems = append(problems, fmt.Sprintf("body does not contain %q", e.BodyContains))
 	}
 	if e.BodyRegexp != "" {
-		re, err := regexp.Compile(e.BodyRegexp)
+		re, err := compileRegexp(e.BodyRegexp)
 		switch {
 		case err != nil:
 			problems = append(problems, fmt.Sprintf("body_regexp %q: %v", e.BodyRegexp, err))

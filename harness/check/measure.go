@@ -17,12 +17,14 @@ import (
 
 // RunLoad runs a "load" check: constant-rate load on the targets, with
 // propagation measured meanwhile when the check asks for it, held to the
-// check's budgets. Figures that cannot be trusted (no request got an
-// answer, the run was interrupted) make the check inconclusive.
+// check's budgets, an error rate always among them. Every answer is judged
+// against its expectation; a wrong one is an error. Figures that cannot be
+// trusted (no request got an answer, the run was interrupted, the rate
+// achieved fell short of the rate asked) make the check inconclusive.
 func RunLoad(ctx context.Context, c plan.Check, phase string, eps Endpoints, progress Progress) (res Result) {
 	start := time.Now()
-	objs := c.Budgets.Objectives()
-	res = Result{Name: c.Name, Kind: plan.KindLoad, Phase: phase, Attempts: 1, Expected: describeObjectives(objs)}
+	objs := c.Budgets.LoadObjectives()
+	res = Result{Name: c.Name, Kind: plan.KindLoad, Phase: phase, Attempts: 1, Expected: describeObjectives(objs) + describeLoadExpect(c)}
 	defer func() { res.Duration = time.Since(start) }()
 
 	spec, err := loadSpec(c, eps)
@@ -73,7 +75,18 @@ func RunLoad(ctx context.Context, c plan.Check, phase string, eps Endpoints, pro
 			return res.evaluate(objs, m).judgedToo(status, "propagation: "+why)
 		}
 	}
-	return res.evaluate(objs, m)
+	res = res.evaluate(objs, m)
+	if res.Status == slo.Pass && lr.Successes == 0 {
+		// Budgets that allow every request to fail are no evidence that
+		// the version answers right.
+		res = res.judged(slo.Fail, "no answer was as expected: "+describeErrors(lr.Errors))
+	}
+	// Figures of a lighter load than asked say nothing of the load asked
+	// for, whichever way they point: shown, not judged.
+	if why, short := lr.Shortfall(float64(c.Load.Rate), float64(c.Load.Tolerance())); short {
+		return res.inconclusive(why)
+	}
+	return res
 }
 
 func (r Result) inconclusive(why string) Result {
@@ -103,17 +116,25 @@ func (r Result) evaluate(objs []slo.Objective, m slo.Measurements) Result {
 
 func loadSpec(c plan.Check, eps Endpoints) (load.Spec, error) {
 	s := load.Spec{
-		Rate:     float64(c.Load.Rate),
-		Duration: c.Load.Duration.Duration,
-		Warmup:   c.Load.Warmup.Duration,
-		Timeout:  c.Timeout.Or(plan.DefaultCheckTimeout),
+		Rate:       float64(c.Load.Rate),
+		Duration:   c.Load.Duration.Duration,
+		Warmup:     c.Load.Warmup.Duration,
+		Timeout:    c.Timeout.Or(plan.DefaultCheckTimeout),
+		MaxWorkers: uint64(max(c.Load.MaxWorkers, 0)),
 	}
 	for _, t := range c.Load.Targets {
 		u, err := endpointURL(t, c.Service, eps)
 		if err != nil {
 			return s, err
 		}
-		s.Targets = append(s.Targets, load.Target{Method: t.Method, URL: u, Headers: t.Headers, Body: []byte(t.Body), Weight: t.Weight})
+		lt := load.Target{Method: t.Method, URL: u, Headers: t.Headers, Body: []byte(t.Body), Weight: t.Weight}
+		if e, ok := targetExpect(c, t); ok {
+			lt.Judge = judgeAnswer(e)
+			if readsBody(e) {
+				s.MaxBody = maxBody
+			}
+		}
+		s.Targets = append(s.Targets, lt)
 	}
 	return s, nil
 }
@@ -173,10 +194,28 @@ func describeProgress(name string, p load.Progress, s load.Spec) string {
 func describeLoad(lr *load.Result) string {
 	s := fmt.Sprintf("%d requests in %s (%.1f/s), %d ok, %d failed", lr.Requests, lr.Window.Round(time.Millisecond), lr.Rate, lr.Successes, lr.Failures)
 	if lr.Failures > 0 {
-		s += " (" + describeErrors(lr.Errors) + ")"
+		s += " (" + describeErrors(lr.Errors) + ")" + describeExamples(lr)
 	}
 	lat := lr.Latencies
-	return s + fmt.Sprintf("; latency p50 %s p99 %s max %s", roundDur(slo.Percentile(lat, 0.5)), roundDur(slo.Percentile(lat, 0.99)), roundDur(lat[len(lat)-1]))
+	if len(lat) == 0 {
+		return s + "; no successful answer to time"
+	}
+	return s + fmt.Sprintf("; latency of successes p50 %s p99 %s max %s", roundDur(slo.Percentile(lat, 0.5)), roundDur(slo.Percentile(lat, 0.99)), roundDur(lat[len(lat)-1]))
+}
+
+// describeExamples shows the example of the most frequent wrong answer,
+// which says more than its reason alone.
+func describeExamples(lr *load.Result) string {
+	var top load.Reason
+	for r, n := range lr.Errors {
+		if r.Answered() && (n > lr.Errors[top] || n == lr.Errors[top] && r < top) {
+			top = r
+		}
+	}
+	if ex := lr.ErrorExamples[top]; top != "" && ex != "" {
+		return fmt.Sprintf("; e.g. %s", ex)
+	}
+	return ""
 }
 
 func describeErrors(errs map[load.Reason]int) string {

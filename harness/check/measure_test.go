@@ -33,10 +33,12 @@ func ratio(s string) *slo.Ratio {
 	return &r
 }
 
+// loadCheck tolerates a rate up to half short of the rate asked: these
+// tests judge answers, not the generator, whose machine may be busy.
 func loadCheck(rate slo.Rate, d time.Duration, b plan.Budgets) plan.Check {
 	return plan.Check{Name: "load", Kind: plan.KindLoad, Service: "svc", Timeout: dur(time.Second),
 		Load: &plan.LoadSpec{Rate: rate, Duration: dur(d), Warmup: dur(200 * time.Millisecond),
-			Targets: []plan.Endpoint{{Method: "GET", Path: "/", Weight: 1}}},
+			Targets: []plan.Endpoint{{Method: "GET", Path: "/", Weight: 1}}, RateTolerance: ratio("50%")},
 		Budgets: b}
 }
 

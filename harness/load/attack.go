@@ -36,7 +36,9 @@ func Run(ctx context.Context, s Spec, progress func(Progress)) (*Result, error) 
 	opts := []func(*vegeta.Attacker){
 		vegeta.Client(client), // first: it replaces the whole client, timeout included
 		vegeta.Timeout(s.timeout()),
-		vegeta.MaxBody(0), // drain bodies, keep none: only codes and latencies count
+		// Read what the judges need of each body, drain the rest: a body is
+		// judged as it comes back and dropped, never kept.
+		vegeta.MaxBody(s.MaxBody),
 	}
 	if s.MaxWorkers > 0 {
 		opts = append(opts, vegeta.MaxWorkers(s.MaxWorkers))
@@ -58,7 +60,7 @@ func Run(ctx context.Context, s Spec, progress func(Progress)) (*Result, error) 
 	measureFrom := began.Add(s.Warmup)
 	results := attacker.Attack(targets.next, s.pacer(), s.Warmup+s.Duration, attackName)
 
-	col := &collector{measureFrom: measureFrom}
+	col := newCollector(measureFrom, s.Targets)
 	meter := newMeter(began, measureFrom, progress)
 	ticker := time.NewTicker(progressEvery)
 	defer ticker.Stop()
@@ -71,6 +73,7 @@ func Run(ctx context.Context, s Spec, progress func(Progress)) (*Result, error) 
 				results = nil
 				continue
 			}
+			targets.collected.Add(1)
 			col.add(r)
 		case now := <-ticker.C:
 			meter.report(now, int(targets.sent.Load()), col.errors)
@@ -86,5 +89,7 @@ func Run(ctx context.Context, s Spec, progress func(Progress)) (*Result, error) 
 		}
 	default:
 	}
-	return col.result(end, interruptedAt), nil
+	res := col.result(end, interruptedAt)
+	res.PeakInFlight, res.MaxWorkers = int(targets.peak.Load()), s.MaxWorkers
+	return res, nil
 }

@@ -2,14 +2,16 @@ package load
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // Reason says why a request failed, in a few words a report can group by.
 //
-// A request either got an HTTP answer with a failing status (Reason
-// "status 503") or got no answer at all (every other reason): the first means
-// the target answered wrong, the second that it could not be measured.
+// A request either got an HTTP answer that was wrong (Reason "status 503",
+// or what its target's Judge found wrong with it) or got no answer at all
+// (one of the transport reasons below): the first means the target answered
+// wrong, the second that it could not be measured.
 type Reason string
 
 // The reasons a request can get no answer.
@@ -30,11 +32,27 @@ const (
 	ReasonOther Reason = "other"
 )
 
+// noAnswer are the reasons a request can get no answer.
+var noAnswer = []Reason{ReasonRefused, ReasonReset, ReasonTimeout, ReasonDNS, ReasonTLS, ReasonOther}
+
+// ReasonOtherWrong counts wrong answers once maxReasons reasons are
+// counted already: a Judge may name a value of the body in its reason, and
+// a target that answers a different wrong value each time must not grow
+// the counts without bound.
+const ReasonOtherWrong Reason = "other wrong answers"
+
+// maxReasons bounds the distinct reasons a Result counts, and
+// maxReasonLen the length of each: longer ones are cut.
+const (
+	maxReasons   = 16
+	maxReasonLen = 200
+)
+
 // StatusReason is the reason of a request answered with a failing status.
 func StatusReason(code int) Reason { return Reason(fmt.Sprintf("status %d", code)) }
 
 // Answered says whether requests failing for r got an HTTP answer.
-func (r Reason) Answered() bool { return strings.HasPrefix(string(r), "status ") }
+func (r Reason) Answered() bool { return !slices.Contains(noAnswer, r) }
 
 // transportReasons maps fragments of Go's error messages to reasons, most
 // specific first. vegeta hands errors back as strings only, so matching the

@@ -1,7 +1,10 @@
 package load
 
 import (
+	"cmp"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -12,37 +15,50 @@ import (
 //
 // To tell a target that could not be measured from one that answered wrong:
 // when Requests > 0 and Answered == 0, no request got any HTTP answer (every
-// error is a transport one: refused, reset, timeout) and the latency figures
-// describe failures to connect, not the service: inconclusive. Failures with
-// Answered > 0 are answers that came back wrong.
+// error is a transport one: refused, reset, timeout): inconclusive. Failures
+// with Answered > 0 are answers that came back wrong, and requests that got
+// no answer from a target that answered others.
 type Result struct {
 	// Requests is the number of measured requests that completed, with or
 	// without an answer.
 	Requests int
-	// Successes got a 2xx or 3xx answer in time.
+	// Successes got an answer in time that their target's Judge found as
+	// expected (by default a 2xx or 3xx status).
 	Successes int
 	// Failures is Requests - Successes.
 	Failures int
-	// Answered is the number of requests that got an HTTP answer, whatever
-	// its status.
+	// Answered is the number of requests that got an HTTP answer, right or
+	// wrong.
 	Answered int
 	// Errors counts the failures by reason.
 	Errors map[Reason]int
-	// ErrorExamples holds one full error message per reason.
+	// ErrorExamples holds one example per reason: the error message, or
+	// what the Judge showed of a wrong answer.
 	ErrorExamples map[Reason]string
 
-	// Latencies holds the latency of every measured request, successful or
-	// not, sorted ascending: percentiles are the caller's to compute.
+	// Latencies holds the latency of every successful measured request,
+	// sorted ascending: percentiles are the caller's to compute. A failure's
+	// latency is that of a refusal, a timeout or a wrong answer, not of the
+	// service, and is left out.
 	Latencies []time.Duration
 	// Window is the measured window: from the end of the warm-up to the end
 	// of sending (Spec.Duration, or less if interrupted).
 	Window time.Duration
-	// Rate is the number of measured requests per second of Window.
+	// Sent is the number of requests sent in the window, those cut short by
+	// an interruption included.
+	Sent int
+	// Rate is Sent per second of Window: the rate actually achieved.
 	Rate float64
 	// Throughput is the number of successful requests per second of Window.
 	Throughput float64
+	// PeakInFlight is the most requests in flight at once, warm-up included.
+	PeakInFlight int
+	// MaxWorkers is Spec.MaxWorkers: the cap on requests in flight, zero for
+	// none.
+	MaxWorkers uint64
 	// Vegeta holds vegeta's own figures for the same requests, for
-	// comparison: its percentiles are t-digest estimates, not exact.
+	// comparison: its percentiles are t-digest estimates, not exact, and
+	// count every request, failures included.
 	Vegeta VegetaSummary
 
 	// WarmupRequests is the number of warm-up requests, not in the figures.
@@ -55,6 +71,27 @@ type Result struct {
 	Aborted int
 }
 
+// Shortfall says whether the rate achieved fell short of asked by more than
+// tolerance (a fraction of asked) and one request, and if so says so: asked
+// and achieved, and why when it is known.
+func (r *Result) Shortfall(asked, tolerance float64) (string, bool) {
+	want := asked * r.Window.Seconds()
+	if float64(r.Sent) >= want*(1-tolerance)-1 {
+		return "", false
+	}
+	why := fmt.Sprintf("sent %.4g/s of the %.4g/s asked (%d requests in %s, want %.0f)",
+		r.Rate, asked, r.Sent, r.Window.Round(time.Millisecond), want)
+	switch {
+	case r.Interrupted:
+		why += ": interrupted"
+	case r.MaxWorkers > 0 && r.PeakInFlight >= int(r.MaxWorkers):
+		why += fmt.Sprintf(": all %d workers were busy", r.MaxWorkers)
+	default:
+		why += fmt.Sprintf(": the load generator fell behind (%d requests in flight at most)", r.PeakInFlight)
+	}
+	return why, true
+}
+
 // VegetaSummary is vegeta.Metrics' view of the measured requests.
 type VegetaSummary struct {
 	P50, P90, P95, P99, Mean, Min, Max time.Duration
@@ -65,32 +102,82 @@ type VegetaSummary struct {
 	Throughput float64
 }
 
-// record is what is kept of one vegeta result: not its body or headers.
+// record is what is kept of one measured request: never its body.
 type record struct {
 	sent    time.Time
 	latency time.Duration
 	code    uint16
-	err     string
+	outcome
 }
 
-// collector gathers vegeta's results as they come back.
+// collector judges vegeta's results as they come back, and keeps of each
+// only its record, and of each reason its count and first example.
 type collector struct {
 	measureFrom time.Time
+	judges      map[string]Judge // by the URL vegeta was given (see markURL)
+	unmark      *strings.Replacer
 	records     []record
+	reasons     map[Reason]Reason // each reason counted, to its one copy
+	examples    map[Reason]string
 	warmup      int
 	errors      int // failed so far, warm-up included, for progress reports
 }
 
-// add takes one result: a warm-up one is only counted.
+func newCollector(measureFrom time.Time, ts []Target) *collector {
+	c := &collector{measureFrom: measureFrom, judges: map[string]Judge{}, reasons: map[Reason]Reason{}, examples: map[Reason]string{}}
+	var marks []string
+	for i, t := range ts {
+		marked := markURL(t.URL, i)
+		c.judges[marked] = t.judge()
+		marks = append(marks, marked, t.URL)
+	}
+	c.unmark = strings.NewReplacer(marks...)
+	return c
+}
+
+// add judges one result: a warm-up one is only counted.
 func (c *collector) add(r *vegeta.Result) {
-	if r.Error != "" && !abortedByUs(r.Error) {
+	j, ok := c.judges[r.URL]
+	if !ok {
+		j = judgeStatus // a request vegeta could not send has no URL
+	}
+	o := judge(r, j)
+	if o.reason != "" {
 		c.errors++
 	}
 	if r.Timestamp.Before(c.measureFrom) {
 		c.warmup++
 		return
 	}
-	c.records = append(c.records, record{sent: r.Timestamp, latency: r.Latency, code: r.Code, err: r.Error})
+	if o.reason != "" {
+		o.reason = c.intern(o)
+	}
+	o.example = ""
+	c.records = append(c.records, record{sent: r.Timestamp, latency: r.Latency, code: r.Code, outcome: o})
+}
+
+// intern returns the reason to count o under, keeping its example if it
+// is the first of its reason. Every record of a reason shares one string,
+// however long the Judge made it, and there are at most maxReasons of
+// them, besides ReasonOtherWrong.
+func (c *collector) intern(o outcome) Reason {
+	r := o.reason
+	if len(r) > maxReasonLen {
+		r = r[:maxReasonLen-3] + "..."
+	}
+	if k, seen := c.reasons[r]; seen {
+		return k
+	}
+	if len(c.reasons) >= maxReasons && o.answered {
+		r = ReasonOtherWrong
+		if k, seen := c.reasons[r]; seen {
+			return k
+		}
+	}
+	r = Reason(strings.Clone(string(r)))
+	c.reasons[r] = r
+	c.examples[r] = c.unmark.Replace(o.example)
+	return r
 }
 
 // result computes the figures of the window from measureFrom to end.
@@ -105,31 +192,36 @@ func (c *collector) result(end, interruptedAt time.Time) *Result {
 	}
 	var m vegeta.Metrics
 	for _, r := range c.records {
-		if res.Interrupted && r.code == 0 && abortedByUs(r.err) && !r.sent.Add(r.latency).Before(interruptedAt) {
+		if r.sent.Before(end) {
+			res.Sent++
+		}
+		if res.Interrupted && r.aborted && !r.sent.Add(r.latency).Before(interruptedAt) {
 			res.Aborted++
 			continue
 		}
+		if r.aborted {
+			// Cut short, but not by the interruption: count it, unexplained.
+			r.reason = ReasonOther
+			c.examples[r.reason] = cmp.Or(c.examples[r.reason], "request cancelled")
+		}
 		res.Requests++
-		res.Latencies = append(res.Latencies, r.latency)
-		m.Add(&vegeta.Result{Code: r.code, Timestamp: r.sent, Latency: r.latency, Error: r.err})
-		if r.code != 0 {
+		if r.answered {
 			res.Answered++
 		}
-		if r.err == "" {
+		m.Add(&vegeta.Result{Code: r.code, Timestamp: r.sent, Latency: r.latency, Error: string(r.reason)})
+		if r.reason == "" {
 			res.Successes++
+			res.Latencies = append(res.Latencies, r.latency)
 			continue
 		}
 		res.Failures++
-		reason := classify(r.code, r.err)
-		res.Errors[reason]++
-		if _, ok := res.ErrorExamples[reason]; !ok {
-			res.ErrorExamples[reason] = r.err
-		}
+		res.Errors[r.reason]++
+		res.ErrorExamples[r.reason] = c.examples[r.reason]
 	}
 	slices.Sort(res.Latencies)
 
 	if res.Window = end.Sub(c.measureFrom); res.Window > 0 {
-		res.Rate = float64(res.Requests) / res.Window.Seconds()
+		res.Rate = float64(res.Sent) / res.Window.Seconds()
 		res.Throughput = float64(res.Successes) / res.Window.Seconds()
 	} else {
 		res.Window = 0

@@ -1,6 +1,7 @@
 // Package load drives open-model (constant-rate) HTTP load at a stack under
-// test and reports what came back: every latency, the errors by reason, and
-// the rate and throughput achieved.
+// test and reports what came back: each answer judged as it arrives (by its
+// target's Judge, else by its status), the errors by reason, the latency of
+// every success, and the rate and throughput achieved.
 //
 // Requests are sent at the rate asked for whether or not earlier ones have
 // answered (vegeta's attacker does the pacing), so a slow target shows up as
@@ -36,6 +37,10 @@ type Spec struct {
 	// MaxWorkers caps the requests in flight; zero means no cap. A cap below
 	// Rate × latency makes the achieved rate fall short of Rate.
 	MaxWorkers uint64
+	// MaxBody is how many bytes of each answer's body are read for the
+	// targets' Judges; the rest is drained unread. Zero reads none, for
+	// judges that look at the status and headers only.
+	MaxBody int64
 }
 
 // validate reports every mistake in s at once.
@@ -49,6 +54,9 @@ func (s Spec) validate() error {
 	}
 	if s.Warmup < 0 {
 		errs = append(errs, fmt.Errorf("warmup %s: want 0 or more", s.Warmup))
+	}
+	if s.MaxBody < 0 {
+		errs = append(errs, fmt.Errorf("max body %d: want 0 or more bytes", s.MaxBody))
 	}
 	if s.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("timeout %s: want 0 (default) or more", s.Timeout))

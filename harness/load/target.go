@@ -22,6 +22,9 @@ type Target struct {
 	// Weight is this target's share of the requests relative to the other
 	// targets' weights; zero counts as 1.
 	Weight int
+	// Judge says whether an answer from this target is as expected; nil
+	// expects a 2xx or 3xx status.
+	Judge Judge
 }
 
 // validate checks that t makes a request.
@@ -36,15 +39,16 @@ func (t Target) validate() error {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("url %q: want an absolute http or https url", t.URL)
 	}
-	vt := t.vegeta()
+	vt := t.vegeta(0)
 	if _, err := vt.Request(); err != nil {
 		return fmt.Errorf("build request: %w", err)
 	}
 	return nil
 }
 
-// vegeta is t as vegeta's request blueprint.
-func (t Target) vegeta() vegeta.Target {
+// vegeta is t as vegeta's request blueprint, its URL marked with the
+// target's index (see markURL).
+func (t Target) vegeta(index int) vegeta.Target {
 	method := t.Method
 	if method == "" {
 		method = http.MethodGet
@@ -53,7 +57,28 @@ func (t Target) vegeta() vegeta.Target {
 	for k, v := range t.Headers {
 		h.Set(k, v)
 	}
-	return vegeta.Target{Method: method, URL: t.URL, Body: t.Body, Header: h}
+	return vegeta.Target{Method: method, URL: markURL(t.URL, index), Body: t.Body, Header: h}
+}
+
+// markURL puts the target's index in the URL's fragment. A fragment is
+// never sent, and vegeta hands each result back with the URL it was sent
+// to: the mark is how an answer finds the target, and so the Judge, it
+// came from, even when two targets share a method and URL.
+func markURL(raw string, index int) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw // validate reports it
+	}
+	u.Fragment = fmt.Sprintf("postflight-target-%d", index)
+	return u.String()
+}
+
+// judge is t's Judge, or the status judge.
+func (t Target) judge() Judge {
+	if t.Judge == nil {
+		return judgeStatus
+	}
+	return t.Judge
 }
 
 // weight is t's share, with zero counting as 1.
@@ -77,6 +102,9 @@ var errStopped = fmt.Errorf("send after stop: %w", context.Canceled)
 // Once stopping is done it hands out no more targets: after Stop, vegeta's
 // pacing loop may still send a few requests (its select between sending and
 // stopping picks at random), and those must not reach the target.
+//
+// It keeps the peak of requests in flight too, sent but not yet collected,
+// which says whether a cap on workers held the rate back.
 type targeter struct {
 	targets  []vegeta.Target
 	weights  []int
@@ -86,13 +114,13 @@ type targeter struct {
 	mu      sync.Mutex
 	current []int
 
-	sent atomic.Int64
+	sent, collected, peak atomic.Int64
 }
 
 func newTargeter(ts []Target, stopping <-chan struct{}) *targeter {
 	tr := &targeter{current: make([]int, len(ts)), stopping: stopping}
-	for _, t := range ts {
-		tr.targets = append(tr.targets, t.vegeta())
+	for i, t := range ts {
+		tr.targets = append(tr.targets, t.vegeta(i))
 		tr.weights = append(tr.weights, t.weight())
 		tr.total += t.weight()
 	}
@@ -110,8 +138,17 @@ func (tr *targeter) next(t *vegeta.Target) error {
 	default:
 	}
 	*t = tr.targets[tr.pick()]
-	tr.sent.Add(1)
+	raise(&tr.peak, tr.sent.Add(1)-tr.collected.Load())
 	return nil
+}
+
+// raise sets n to v if v is higher.
+func raise(n *atomic.Int64, v int64) {
+	for old := n.Load(); v > old; old = n.Load() {
+		if n.CompareAndSwap(old, v) {
+			return
+		}
+	}
 }
 
 // pick returns the index of the next target.

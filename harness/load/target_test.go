@@ -1,6 +1,7 @@
 package load
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -32,7 +33,11 @@ func TestTargeterInterleavesByWeight(t *testing.T) {
 				if err := tr.next(&tgt); err != nil {
 					t.Fatal(err)
 				}
-				got.WriteString(tgt.URL[len(tgt.URL)-1:])
+				u, err := url.Parse(tgt.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got.WriteString(u.Path[len(u.Path)-1:])
 			}
 		}
 		if got.String() != tc.want {

@@ -25,6 +25,16 @@ func (b Budgets) Objectives() []slo.Objective {
 	return out
 }
 
+// LoadObjectives are a load check's objectives: its budgets, held to
+// DefaultErrorRate when they name no error rate.
+func (b Budgets) LoadObjectives() []slo.Objective {
+	if b.ErrorRate == nil {
+		rate := DefaultErrorRate
+		b.ErrorRate = &rate
+	}
+	return b.Objectives()
+}
+
 type percentileBudget struct {
 	q      slo.Quantile
 	budget *slo.Latency

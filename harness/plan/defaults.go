@@ -19,7 +19,9 @@ func (p *Plan) applyDefaults() {
 		if c.Request.Method == "" {
 			c.Request.Method = http.MethodGet
 		}
-		if c.Expect.Status == 0 {
+		// A load check without an expect keeps none: its answers need a
+		// 2xx or 3xx status, not exactly 200.
+		if c.Kind == KindHTTP && c.Expect.Status == 0 {
 			c.Expect.Status = http.StatusOK
 		}
 		setDefault(&c.Timeout, DefaultCheckTimeout)

@@ -77,6 +77,65 @@ func TestParseLoadAndPropagationChecks(t *testing.T) {
 	}
 }
 
+func TestParseLoadExpectationsAndRateTolerance(t *testing.T) {
+	p, err := parseInDir(t, `version: 1
+stack:
+  replica: {compose: compose.yaml, under_test: [api]}
+checks:
+  - name: judged
+    kind: load
+    service: api
+    expect: {json: {"$.status": ok}}
+    load:
+      rate: 50/s
+      duration: 2s
+      rate_tolerance: 10%
+      max_workers: 8
+      targets:
+        - {path: /a}
+        - {path: /b, expect: {status: 201, body_contains: made}}
+    budgets: {latency: {p50: 10ms}}
+`, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := p.Checks[0]
+	if c.Expect.JSON["$.status"] != "ok" || c.Expect.Status != 0 {
+		t.Errorf("check expect = %+v, want the json and no defaulted status", c.Expect)
+	}
+	if ts := c.Load.Targets; ts[0].Expect != nil || ts[1].Expect == nil || ts[1].Expect.Status != 201 || ts[1].Expect.BodyContains != "made" {
+		t.Errorf("targets = %+v", ts)
+	}
+	if c.Load.Tolerance() != slo.Ratio(0.1) || c.Load.MaxWorkers != 8 {
+		t.Errorf("load = %+v", c.Load)
+	}
+	if (&LoadSpec{}).Tolerance() != DefaultRateTolerance {
+		t.Errorf("default tolerance = %v", (&LoadSpec{}).Tolerance())
+	}
+}
+
+func TestLoadObjectivesJudgeErrorsWhenTheBudgetsNameNone(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		budgets Budgets
+		want    slo.Ratio
+	}{
+		{"latency only", Budgets{Latency: Percentiles{P99: new(slo.Latency)}}, DefaultErrorRate},
+		{"an error rate of its own", Budgets{ErrorRate: func() *slo.Ratio { r := slo.Ratio(0.05); return &r }()}, 0.05},
+	} {
+		var got []string
+		for _, o := range tc.budgets.LoadObjectives() {
+			got = append(got, o.Name)
+			if o.Metric == slo.MetricErrorRate && o.Budget != tc.want.Quantity() {
+				t.Errorf("%s: error rate budget %v, want %v", tc.name, o.Budget, tc.want)
+			}
+		}
+		if !strings.Contains(strings.Join(got, ", "), "error rate") {
+			t.Errorf("%s: objectives %v, want an error rate", tc.name, got)
+		}
+	}
+}
+
 func TestParseLoadAndPropagationErrors(t *testing.T) {
 	head := "version: 1\nstack:\n  replica: {compose: compose.yaml, under_test: [api]}\nchecks:\n"
 	tests := []struct {
@@ -104,8 +163,18 @@ func TestParseLoadAndPropagationErrors(t *testing.T) {
 			5, 79, `undefined service "apii"`},
 		{"budgets on an http check", "  - {name: h, kind: http, service: api, budgets: {error_rate: 1%}}\n",
 			5, 41, `budgets does not apply to a "http" check`},
-		{"expect on a load check", "  - {name: l, kind: load, service: api, expect: {status: 200}, load: {rate: 5/s, duration: 1s, targets: [{path: /}]}, budgets: {error_rate: 1%}}\n",
-			5, 41, `expect does not apply to a "load" check`},
+		{"expect on a propagation check", "  - {name: p, kind: propagation, service: api, expect: {status: 200}, propagation: {write: {path: '/kv/{token}'}, reads: [{path: '/kv/{token}'}]}, budgets: {propagation: {max: 1s}}}\n",
+			5, 48, `expect does not apply to a "propagation" check`},
+		{"bad expect on a load check", "  - {name: l, kind: load, service: api, expect: {body_regexp: '('}, load: {rate: 5/s, duration: 1s, targets: [{path: /}]}, budgets: {error_rate: 1%}}\n",
+			5, 63, `checks[0].expect.body_regexp: invalid regular expression`},
+		{"bad expect on a load target", "  - {name: l, kind: load, service: api, load: {rate: 5/s, duration: 1s, targets: [{path: /, expect: {status: 42}}]}, budgets: {error_rate: 1%}}\n",
+			5, 110, `checks[0].load.targets[0].expect.status: expected an integer between 100 and 599, got 42`},
+		{"expect on a propagation read", "  - {name: p, kind: propagation, service: api, propagation: {write: {path: '/kv/{token}'}, reads: [{path: '/kv/{token}', expect: {status: 200}}]}, budgets: {propagation: {max: 1s}}}\n",
+			5, 122, `expect applies to a load target`},
+		{"rate tolerance over 50%", "  - {name: l, kind: load, service: api, load: {rate: 5/s, duration: 1s, rate_tolerance: 60%, targets: [{path: /}]}, budgets: {error_rate: 1%}}\n",
+			5, 89, `checks[0].load.rate_tolerance: expected at most 50%, got 60%`},
+		{"no workers", "  - {name: l, kind: load, service: api, load: {rate: 5/s, duration: 1s, max_workers: 0, targets: [{path: /}]}, budgets: {error_rate: 1%}}\n",
+			5, 86, `checks[0].load.max_workers: expected at least 1 worker, got 0`},
 		{"propagation budgets without propagation", "  - {name: l, kind: load, service: api, load: {rate: 5/s, duration: 1s, targets: [{path: /}]}, budgets: {propagation: {p50: 1s}}}\n",
 			5, 106, "propagation budgets need a propagation section"},
 		{"write without token", "  - {name: p, kind: propagation, service: api, propagation: {write: {path: /kv/x}, reads: [{path: /kv/x}]}, budgets: {propagation: {max: 1s}}}\n",

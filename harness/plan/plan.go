@@ -32,6 +32,21 @@ const (
 	DefaultPropagationTimeout     = 30 * time.Second
 )
 
+// Defaults of a load check.
+const (
+	// DefaultErrorRate is the error-rate budget of a load check whose
+	// budgets name none. It is strict, and like any error-rate budget it
+	// needs ⌈1/budget⌉ = 1000 requests to pass: fewer is inconclusive unless
+	// the errors already breach it.
+	DefaultErrorRate slo.Ratio = 0.001
+	// DefaultRateTolerance is how far short of the asked rate the achieved
+	// rate may fall: 5%.
+	DefaultRateTolerance slo.Ratio = 0.05
+	// MaxRateTolerance is the most RateTolerance may be: a load of half the
+	// rate asked for is not the load asked for.
+	MaxRateTolerance slo.Ratio = 0.5
+)
+
 // Plan is a decoded, validated postflight.yaml.
 type Plan struct {
 	// Path is the file the plan was read from; relative paths inside the
@@ -216,8 +231,25 @@ type LoadSpec struct {
 	// figures.
 	Warmup Duration `yaml:"warmup"`
 	// Targets share the load in proportion to their weights. A target
-	// without service or url goes to the check's service.
+	// without service or url goes to the check's service. Each answer is
+	// judged against its target's expect, else the check's expect, else
+	// expected to have a 2xx or 3xx status; any other answer is an error.
 	Targets []Endpoint `yaml:"targets"`
+	// RateTolerance is how far the achieved rate may fall short of Rate
+	// before the check is inconclusive: the load asked for was not applied.
+	// Default DefaultRateTolerance; at most 50%.
+	RateTolerance *slo.Ratio `yaml:"rate_tolerance"`
+	// MaxWorkers caps the requests in flight; 0 (unset) is no cap. A cap
+	// below rate × latency holds the rate back, which RateTolerance catches.
+	MaxWorkers int `yaml:"max_workers"`
+}
+
+// Tolerance is the rate tolerance, defaulted.
+func (l *LoadSpec) Tolerance() slo.Ratio {
+	if l.RateTolerance == nil {
+		return DefaultRateTolerance
+	}
+	return *l.RateTolerance
 }
 
 // Propagation writes a unique token through Write and polls every one of
@@ -252,6 +284,9 @@ type Endpoint struct {
 	Body    string            `yaml:"body"`
 	// Weight is a load target's share of the load; default 1.
 	Weight int `yaml:"weight"`
+	// Expect is what a load target's answers must be, instead of the
+	// check's expect.
+	Expect *HTTPExpect `yaml:"expect"`
 }
 
 // Budgets are the numbers a load or propagation check is held to; unset
@@ -259,7 +294,10 @@ type Endpoint struct {
 type Budgets struct {
 	// Latency holds latency percentiles of the load's requests.
 	Latency Percentiles `yaml:"latency"`
-	// ErrorRate is the highest share of requests that may fail ("0.1%").
+	// ErrorRate is the highest share of requests that may fail ("0.1%"):
+	// wrong answers, and requests that got no answer. A load check that
+	// names none is held to DefaultErrorRate: every load check judges its
+	// errors.
 	ErrorRate *slo.Ratio `yaml:"error_rate"`
 	// Throughput is the lowest rate of successful requests ("95/s").
 	Throughput *slo.Rate `yaml:"throughput"`
@@ -285,8 +323,9 @@ type HTTPRequest struct {
 	Body    string            `yaml:"body"`
 }
 
-// HTTPExpect is what an http check expects back. Unset fields are not checked;
-// Status defaults to 200.
+// HTTPExpect is what an http check expects back, or what a load check
+// expects of every answer. Unset fields are not checked; Status defaults to
+// 200.
 type HTTPExpect struct {
 	Status       int               `yaml:"status"`
 	BodyContains string            `yaml:"body_contains"`

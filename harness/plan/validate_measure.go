@@ -13,7 +13,7 @@ import (
 // kindFields are the keys that belong to one kind of check only.
 var kindFields = map[string][]string{
 	"request":        {KindHTTP},
-	"expect":         {KindHTTP},
+	"expect":         {KindHTTP, KindLoad},
 	"url":            {KindHTTP},
 	"port":           {KindHTTP, KindLoad, KindPropagation},
 	"retries":        {KindHTTP},
@@ -58,9 +58,20 @@ func (v *validator) loadCheck(path string, c *Check) {
 			v.fail(lp+".targets", "expected at least one target")
 		}
 		for i := range c.Load.Targets {
-			v.endpoint(fmt.Sprintf("%s.targets[%d]", lp, i), &c.Load.Targets[i], c.Service)
+			tp := fmt.Sprintf("%s.targets[%d]", lp, i)
+			v.endpoint(tp, &c.Load.Targets[i], c.Service)
+			if e := c.Load.Targets[i].Expect; e != nil {
+				v.expect(tp+".expect", *e)
+			}
+		}
+		if t := c.Load.RateTolerance; t != nil && *t > MaxRateTolerance {
+			v.fail(lp+".rate_tolerance", "expected at most %v, got %v", MaxRateTolerance, *t)
+		}
+		if v.has(lp+".max_workers") && c.Load.MaxWorkers < 1 {
+			v.fail(lp+".max_workers", "expected at least 1 worker, got %d", c.Load.MaxWorkers)
 		}
 	}
+	v.expect(path+".expect", c.Expect)
 	if c.Propagation != nil {
 		v.propagation(path+".propagation", c.Propagation, c.Service)
 		v.propagationBudgets(path, c)
@@ -118,6 +129,11 @@ func (v *validator) propagation(path string, p *Propagation, service string) {
 			v.fail(path+".field", "invalid JSONPath selector %q (like $.value)", p.Field)
 		}
 	}
+	for _, e := range append([]string{path + ".write"}, readPaths(path, len(p.Reads))...) {
+		if v.has(e + ".expect") {
+			v.failKey(e+".expect", "expect applies to a load target, not to a propagation request")
+		}
+	}
 	v.positive(path+".interval", p.Interval)
 	v.positive(path+".timeout", p.Timeout)
 	if !strings.Contains(p.Write.Path+p.Write.URL+p.Write.Body, "{token}") && v.has(path+".write") {
@@ -137,6 +153,14 @@ func (v *validator) propagationBudgets(path string, c *Check) {
 				budget, timeout)
 		}
 	}
+}
+
+func readPaths(path string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s.reads[%d]", path, i)
+	}
+	return out
 }
 
 // endpoint validates a request to a service or URL; one without either goes
