@@ -1,0 +1,114 @@
+package faults_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/client"
+
+	"github.com/postflight/postflight/harness"
+	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/report"
+	"github.com/postflight/postflight/harness/stack"
+	"github.com/postflight/postflight/internal/dockertest"
+	"github.com/postflight/postflight/slo"
+	"github.com/postflight/postflight/suites"
+)
+
+const demoImage = "postflight-demo:1.0.0"
+
+// replicaPlan writes a plan for a replica of the demo stack (its compose
+// file copied beside the plan) with the image under test in both services.
+func replicaPlan(t *testing.T, checks string) *plan.Plan {
+	t.Helper()
+	dir := t.TempDir()
+	compose, err := os.ReadFile("../../fixtures/demo/compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), compose, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return writePlan(t, dir, "version: 1\nname: faults-replica\nimages: {new: "+demoImage+"}\n"+
+		"stack:\n  replica: {compose: compose.yaml, under_test: [writer, reader], ready_timeout: 30s}\nchecks:\n"+checks)
+}
+
+const writerHealthy = "  - {name: writer-healthy, kind: http, service: writer, request: {path: /healthz}, expect: {json: {$.status: ok}}, timeout: 1s}\n"
+
+// A replica plan with the Docker daemon out of reach: inconclusive, naming
+// Docker, and never a pass or the new version's fault.
+func TestDockerUnreachable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the fault matrix; skipped in -short mode")
+	}
+	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "docker.sock"))
+	rep := run(t, replicaPlan(t, writerHealthy), harness.Options{})
+	want{slo.Inconclusive, report.Inconclusive, []string{"docker"}}.assert(t, rep, "stack up")
+	want{slo.Inconclusive, report.Inconclusive, []string{"stack did not come up"}}.assert(t, rep, "writer-healthy")
+}
+
+// The replica's writer stops answering in the middle of a load check (its
+// container paused, as a network cut looks from outside): not a pass, and
+// the requests that got no answer are named.
+func TestReplicaCutMidLoad(t *testing.T) {
+	cli := dockertest.Client(t, demoImage)
+	const runID = "faults-cut"
+	p := replicaPlan(t, `  - name: load
+    kind: load
+    service: writer
+    timeout: 300ms
+    load:
+      rate: 50/s
+      duration: 3s
+      targets: [{path: /healthz}]
+    budgets:
+      latency: {p50: 100ms, p99: 250ms}
+      error_rate: 5%
+`)
+	var once sync.Once
+	cut := make(chan error, 1)
+	onProgress := func(string) {
+		// The first progress line of the load: the check is running.
+		once.Do(func() { go func() { cut <- pauseFor(cli, runID, "writer", 1500*time.Millisecond) }() })
+	}
+	rep := run(t, p, harness.Options{RunID: runID, Phases: suites.Runner{Progress: onProgress}})
+	select {
+	case err := <-cut:
+		if err != nil {
+			t.Fatalf("cut the writer: %v", err)
+		}
+	default:
+		t.Fatal("the load check never reported progress: the writer was not cut")
+	}
+	want{slo.Fail, report.Failed, []string{"timeout", "timed out"}}.assert(t, rep, "load")
+	if left := dockertest.Labelled(t, cli, stack.LabelRun, runID); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+// pauseFor pauses the run's container of service for d, then unpauses it.
+func pauseFor(cli *client.Client, runID, service string, d time.Duration) error {
+	ctx := context.Background()
+	f := make(client.Filters).Add("label", stack.LabelRun+"="+runID, stack.LabelService+"="+service)
+	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{Filters: f})
+	if err != nil {
+		return err
+	}
+	for _, c := range cs.Items {
+		if _, err := cli.ContainerPause(ctx, c.ID, client.ContainerPauseOptions{}); err != nil {
+			return err
+		}
+		time.Sleep(d)
+		if _, err := cli.ContainerUnpause(ctx, c.ID, client.ContainerUnpauseOptions{}); err != nil {
+			return err
+		}
+	}
+	if len(cs.Items) == 0 {
+		return os.ErrNotExist
+	}
+	return nil
+}
