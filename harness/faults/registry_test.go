@@ -4,13 +4,11 @@ import (
 	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/postflight/postflight/harness"
-	"github.com/postflight/postflight/harness/registry"
 	"github.com/postflight/postflight/harness/registry/registrytest"
 	"github.com/postflight/postflight/harness/report"
 	"github.com/postflight/postflight/internal/dockertest"
@@ -86,19 +84,7 @@ func TestRegistryFaults(t *testing.T) {
 		registrytest.BuildImage(t, cli, runID+":layered", runID, layer)
 		reg.Push(t, cli, runID+":layered", "app:1")
 		reg.Push(t, cli, runID+":layered", "app:2")
-		in, err := registry.New().Verify(t.Context(), reg.Ref("app:1"))
-		if err != nil || in.Status != slo.Pass {
-			t.Fatalf("before the damage: %v %+v", err, in)
-		}
-		var digest string
-		for _, b := range in.Blobs {
-			if b.Kind == "layer" {
-				digest = b.Digest
-			}
-		}
-		if err := os.Truncate(reg.BlobPath(digest), 100); err != nil {
-			t.Fatal(err)
-		}
+		digest := reg.TruncateLastLayer(t, "app:1")
 		rep := runIntegrity(t, reg.Host)
 		want{slo.Fail, report.Failed, []string{digest}}.assert(t, rep, "integrity")
 		want{slo.Fail, report.Failed, []string{"truncated", "missing"}}.assert(t, rep, "integrity")
