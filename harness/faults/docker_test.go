@@ -15,6 +15,7 @@ import (
 	"github.com/postflight/postflight/harness/report"
 	"github.com/postflight/postflight/harness/stack"
 	"github.com/postflight/postflight/internal/dockertest"
+	"github.com/postflight/postflight/internal/nettest"
 	"github.com/postflight/postflight/slo"
 	"github.com/postflight/postflight/suites"
 )
@@ -46,9 +47,19 @@ func TestDockerUnreachable(t *testing.T) {
 		t.Skip("runs the fault matrix; skipped in -short mode")
 	}
 	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "docker.sock"))
-	rep := run(t, replicaPlan(t, writerHealthy), harness.Options{})
-	want{slo.Inconclusive, report.Inconclusive, []string{"docker"}}.assert(t, rep, "stack up")
-	want{slo.Inconclusive, report.Inconclusive, []string{"stack did not come up"}}.assert(t, rep, "writer-healthy")
+	t.Run("replica", func(t *testing.T) {
+		rep := run(t, replicaPlan(t, writerHealthy), harness.Options{})
+		want{slo.Inconclusive, report.Inconclusive, []string{"docker"}}.assert(t, rep, "stack up")
+		want{slo.Inconclusive, report.Inconclusive, []string{"stack did not come up"}}.assert(t, rep, "writer-healthy")
+	})
+	// The host checks look at the daemon DOCKER_HOST names, or at none.
+	t.Run("host checks", func(t *testing.T) {
+		rep := run(t, existingPlan(t, nettest.RefusedURL(t), `  - {name: hygiene, kind: hygiene, hygiene: {ports: [8080]}}
+  - {name: provenance, kind: provenance, provenance: {compose_project: shop, intended: "shop:1.0.0"}}
+`), harness.Options{})
+		want{slo.Inconclusive, report.Inconclusive, []string{"docker"}}.assert(t, rep, "hygiene")
+		want{slo.Inconclusive, report.Inconclusive, []string{"docker"}}.assert(t, rep, "provenance")
+	})
 }
 
 // The replica's writer stops answering in the middle of a load check (its

@@ -115,6 +115,19 @@ func TestNetworkFaults(t *testing.T) {
 			},
 		},
 		{
+			name: "answers cut short mid-body", checks: loadCheck("/big", "1s", latencyAndErrors) +
+				"  - {name: big, kind: http, service: web, request: {path: /big}, expect: {json: {$.status: ok}}, timeout: 1s}\n",
+			fault: func(t *testing.T, p *toxiproxy.Proxy, s *service) {
+				// Each connection closes after 4 KiB: the headers and a
+				// quarter of the 16 KiB body.
+				toxic{Type: "limit_data", Stream: "downstream", Attributes: map[string]any{"bytes": 4096}}.add(t, p)
+			},
+			want: map[string]want{
+				"load": {slo.Inconclusive, report.Inconclusive, []string{"EOF", "reset"}},
+				"big":  {slo.Inconclusive, report.Inconclusive, []string{"EOF", "reset"}},
+			},
+		},
+		{
 			name: "bandwidth makes whole answers slower than the budget", checks: loadCheck("/big", "3s", latencyAndErrors),
 			fault: func(t *testing.T, p *toxiproxy.Proxy, s *service) {
 				// 64 KB/s per connection: about 250ms for the 16 KiB answer.
