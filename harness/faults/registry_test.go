@@ -61,6 +61,24 @@ func TestRegistryFaults(t *testing.T) {
 		rep := runIntegrity(t, strings.TrimPrefix(srv.URL, "http://"))
 		want{slo.Inconclusive, report.Inconclusive, []string{"503"}}.assert(t, rep, "integrity")
 	})
+	t.Run("sends a manifest's headers, never its body", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v2/" {
+				return
+			}
+			w.Header().Set("Content-Length", "1000")
+			w.WriteHeader(http.StatusOK)
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		}))
+		t.Cleanup(srv.Close)
+		start := time.Now()
+		rep := runIntegrity(t, strings.TrimPrefix(srv.URL, "http://"))
+		want{slo.Inconclusive, report.Inconclusive, []string{"timeout"}}.assert(t, rep, "integrity")
+		if took := time.Since(start); took > 5*integrityTimeout {
+			t.Errorf("inconclusive after %s, want about integrity.timeout (%s)", took, integrityTimeout)
+		}
+	})
 	t.Run("connections reset", func(t *testing.T) {
 		reg := registrytest.Start(t)
 		p := newProxy(t, reg.Host)

@@ -181,3 +181,37 @@ func TestVerifySilentRegistryTimesOutAfterWithTimeout(t *testing.T) {
 		t.Errorf("took %s, want about 300ms", took)
 	}
 }
+
+// A registry that sends a manifest's headers and then never its body is a
+// timeout after WithTimeout, like one that sends nothing at all.
+func TestVerifyManifestBodyThatNeverComesIsATimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v2/" {
+			return
+		}
+		w.Header().Set("Content-Type", "application/vnd.docker.distribution.manifest.v2+json")
+		w.Header().Set("Content-Length", "1000")
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // a guard against hanging
+	defer cancel()
+	start := time.Now()
+	in, err := registry.New(registry.WithTimeout(300*time.Millisecond)).Verify(ctx, strings.TrimPrefix(srv.URL, "http://")+"/app:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("took %s, want about 300ms", took)
+	}
+	if in.Status != slo.Inconclusive || in.Cause != registry.CauseTimeout || !strings.Contains(in.Reason, "300ms") {
+		t.Fatalf("status %s, cause %q; want inconclusive, timeout, naming 300ms: %s", in.Status, in.Cause, in.Reason)
+	}
+}
