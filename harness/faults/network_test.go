@@ -146,6 +146,22 @@ func TestNetworkFaults(t *testing.T) {
 			want: map[string]want{"load": {slo.Fail, report.Failed, []string{"error rate"}}},
 		},
 		{
+			name: "half the answers later than the timeout, latency budgets only", checks: loadCheck("/healthz", "300ms", latencyOnly),
+			fault: func(t *testing.T, p *toxiproxy.Proxy, s *service) {
+				s.srv.Config.SetKeepAlivesEnabled(false)
+				toxic{Type: "latency", Stream: "downstream", Toxicity: 0.5, Attributes: map[string]any{"latency": 1000}}.add(t, p)
+			},
+			want: map[string]want{"load": {slo.Fail, report.Failed, []string{"timeout"}}},
+		},
+		{
+			name: "half the writes reset", checks: propagationCheck("propagation", "/kv/{token}", "/kv/{token}"),
+			fault: func(t *testing.T, p *toxiproxy.Proxy, s *service) {
+				s.srv.Config.SetKeepAlivesEnabled(false)
+				toxic{Type: "reset_peer", Stream: "upstream", Toxicity: 0.5, Attributes: map[string]any{"timeout": 0}}.add(t, p)
+			},
+			want: map[string]want{"propagation": {slo.Fail, report.Failed, []string{"reset"}}},
+		},
+		{
 			name: "service killed mid-load", checks: loadCheck("/healthz", "300ms", latencyAndErrors),
 			fault: func(t *testing.T, p *toxiproxy.Proxy, s *service) { s.after(30, p.Stop) },
 			want:  map[string]want{"load": {slo.Fail, report.Failed, []string{"refused", "reset", "EOF"}}},
