@@ -2,6 +2,7 @@ package faults_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -62,13 +63,62 @@ func TestDockerUnreachable(t *testing.T) {
 	})
 }
 
-// The replica's writer stops answering in the middle of a load check (its
-// container paused, as a network cut looks from outside): not a pass, and
-// the requests that got no answer are named.
+// The replica's writer stops answering in the middle of a load check — its
+// container paused for a while, or cut from its network for good — and
+// the check is not a pass: the requests that got no answer are named.
 func TestReplicaCutMidLoad(t *testing.T) {
 	cli := dockertest.Client(t, demoImage)
-	const runID = "faults-cut"
-	p := replicaPlan(t, `  - name: load
+	tests := []struct {
+		name   string
+		cut    func(ctx context.Context, cli *client.Client, runID, container string) error
+		causes []string
+	}{
+		{"container paused for 1.5s", func(ctx context.Context, cli *client.Client, runID, id string) error {
+			if _, err := cli.ContainerPause(ctx, id, client.ContainerPauseOptions{}); err != nil {
+				return err
+			}
+			time.Sleep(1500 * time.Millisecond)
+			_, err := cli.ContainerUnpause(ctx, id, client.ContainerUnpauseOptions{})
+			return err
+		}, []string{"timeout"}},
+		{"network disconnected", func(ctx context.Context, cli *client.Client, runID, id string) error {
+			res, err := stack.Labelled(ctx, cli, stack.LabelRun+"="+runID)
+			if err != nil || len(res.Networks) == 0 {
+				return fmt.Errorf("the run's network: %v (%d found)", err, len(res.Networks))
+			}
+			_, err = cli.NetworkDisconnect(ctx, res.Networks[0].ID, client.NetworkDisconnectOptions{Container: id, Force: true})
+			return err
+		}, []string{"timeout", "reset", "refused", "EOF"}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // each a replica of its own; the stacks' start is most of the time
+			runID := fmt.Sprintf("faults-cut-%d", i)
+			var once sync.Once
+			cut := make(chan error, 1)
+			onProgress := func(string) {
+				// The first progress line of the load: the check is running.
+				once.Do(func() { go func() { cut <- cutService(cli, runID, "writer", tt.cut) }() })
+			}
+			rep := run(t, replicaPlan(t, cutLoad), harness.Options{RunID: runID, Phases: suites.Runner{Progress: onProgress}})
+			select {
+			case err := <-cut:
+				if err != nil {
+					t.Fatalf("cut the writer: %v", err)
+				}
+			default:
+				t.Fatal("the load check never reported progress: the writer was not cut")
+			}
+			want{slo.Fail, report.Failed, tt.causes}.assert(t, rep, "load")
+			if left := dockertest.Labelled(t, cli, stack.LabelRun, runID); len(left) > 0 {
+				t.Errorf("left behind: %v", left)
+			}
+		})
+	}
+}
+
+// cutLoad is 3s of load on the writer, during which it is cut.
+const cutLoad = `  - name: load
     kind: load
     service: writer
     timeout: 300ms
@@ -79,47 +129,18 @@ func TestReplicaCutMidLoad(t *testing.T) {
     budgets:
       latency: {p50: 100ms, p99: 250ms}
       error_rate: 5%
-`)
-	var once sync.Once
-	cut := make(chan error, 1)
-	onProgress := func(string) {
-		// The first progress line of the load: the check is running.
-		once.Do(func() { go func() { cut <- pauseFor(cli, runID, "writer", 1500*time.Millisecond) }() })
-	}
-	rep := run(t, p, harness.Options{RunID: runID, Phases: suites.Runner{Progress: onProgress}})
-	select {
-	case err := <-cut:
-		if err != nil {
-			t.Fatalf("cut the writer: %v", err)
-		}
-	default:
-		t.Fatal("the load check never reported progress: the writer was not cut")
-	}
-	want{slo.Fail, report.Failed, []string{"timeout", "timed out"}}.assert(t, rep, "load")
-	if left := dockertest.Labelled(t, cli, stack.LabelRun, runID); len(left) > 0 {
-		t.Errorf("left behind: %v", left)
-	}
-}
+`
 
-// pauseFor pauses the run's container of service for d, then unpauses it.
-func pauseFor(cli *client.Client, runID, service string, d time.Duration) error {
+// cutService applies cut to the run's container of service.
+func cutService(cli *client.Client, runID, service string, cut func(ctx context.Context, cli *client.Client, runID, container string) error) error {
 	ctx := context.Background()
 	f := make(client.Filters).Add("label", stack.LabelRun+"="+runID, stack.LabelService+"="+service)
 	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{Filters: f})
 	if err != nil {
 		return err
 	}
-	for _, c := range cs.Items {
-		if _, err := cli.ContainerPause(ctx, c.ID, client.ContainerPauseOptions{}); err != nil {
-			return err
-		}
-		time.Sleep(d)
-		if _, err := cli.ContainerUnpause(ctx, c.ID, client.ContainerUnpauseOptions{}); err != nil {
-			return err
-		}
+	if len(cs.Items) != 1 {
+		return fmt.Errorf("%d containers of service %s in run %s, want 1", len(cs.Items), service, runID)
 	}
-	if len(cs.Items) == 0 {
-		return os.ErrNotExist
-	}
-	return nil
+	return cut(ctx, cli, runID, cs.Items[0].ID)
 }
