@@ -128,6 +128,19 @@ func TestNetworkFaults(t *testing.T) {
 			},
 		},
 		{
+			name: "answers trickle past the timeout after prompt headers", checks: loadCheck("/big", "1s", latencyAndErrors) +
+				"  - {name: big, kind: http, service: web, request: {path: /big}, expect: {json: {$.status: ok}}, timeout: 1s}\n",
+			fault: func(t *testing.T, p *toxiproxy.Proxy, s *service) {
+				// 1 KB/s: the headers in a fraction of a second, the 16 KiB
+				// body in 16s.
+				toxic{Type: "bandwidth", Stream: "downstream", Attributes: map[string]any{"rate": 1}}.add(t, p)
+			},
+			want: map[string]want{
+				"load": {slo.Inconclusive, report.Inconclusive, []string{"timeout", "timed out"}},
+				"big":  {slo.Inconclusive, report.Inconclusive, []string{"timeout", "timed out"}},
+			},
+		},
+		{
 			name: "bandwidth makes whole answers slower than the budget", checks: loadCheck("/big", "3s", latencyAndErrors),
 			fault: func(t *testing.T, p *toxiproxy.Proxy, s *service) {
 				// 64 KB/s per connection: about 250ms for the 16 KiB answer.
