@@ -39,7 +39,7 @@ func init() {
 // daemon the user did not name.
 func NewDockerClient(ctx context.Context) (*client.Client, error) {
 	if host := os.Getenv("DOCKER_HOST"); host != "" {
-		if err := ping(ctx, host); err != nil {
+		if err := ping(ctx); err != nil {
 			return nil, fmt.Errorf("connect to docker at DOCKER_HOST=%s: %w", host, err)
 		}
 	}
@@ -50,9 +50,10 @@ func NewDockerClient(ctx context.Context) (*client.Client, error) {
 	return c.Client, nil
 }
 
-// ping asks the daemon at host whether it answers.
-func ping(ctx context.Context, host string) error {
-	cli, err := client.New(client.WithHost(host), client.WithAPIVersionNegotiation())
+// ping asks the daemon the environment names (DOCKER_HOST, with its TLS
+// settings) whether it answers.
+func ping(ctx context.Context) error {
+	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
 		return err
 	}
