@@ -21,23 +21,13 @@ import (
 	"github.com/postflight/postflight/harness/stack"
 	"github.com/postflight/postflight/internal/dockertest"
 	"github.com/postflight/postflight/internal/nettest"
+	"github.com/postflight/postflight/internal/phasetest"
 	"github.com/postflight/postflight/slo"
-	"github.com/postflight/postflight/suites"
 )
 
 // The check phases run in a child process of this test binary; rollback
 // journals and locks go to a directory of the tests' own.
-func TestMain(m *testing.M) {
-	suites.RunPhaseIfRequested()
-	dir, err := os.MkdirTemp("", "postflight-state-")
-	if err != nil {
-		panic(err)
-	}
-	os.Setenv("POSTFLIGHT_STATE_DIR", dir)
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { phasetest.Main(m) }
 
 const demoPlan = "../fixtures/demo/postflight.yaml"
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/postflight/postflight/harness/check"
@@ -111,31 +112,45 @@ func runProvenance(ctx context.Context, p *plan.ProvenanceSpec) ([]check.Result,
 	return out, nil
 }
 
+// runIntegrity verifies every image of the check at once, so that a
+// registry that never answers costs the check one timeout, not one per
+// image.
 func runIntegrity(ctx context.Context, in *plan.IntegritySpec, env Env) []check.Result {
-	reg := registry.New()
-	var out []check.Result
-	for _, ref := range in.Images {
-		img := ref
-		switch ref {
-		case "new":
-			img = env.NewImage
-		case "old":
-			img = env.OldImage
-		}
-		if img == "" {
-			out = append(out, check.Result{Kind: registry.Kind, Target: ref, Status: slo.Inconclusive, Observed: "no image",
-				Reason: fmt.Sprintf("could not verify: no %s image given (--%s or images.%s)", ref, ref, ref)})
-			continue
-		}
-		got, err := reg.Verify(ctx, img, in.Platforms...)
-		if err != nil {
-			out = append(out, check.Result{Kind: registry.Kind, Target: img, Status: slo.Inconclusive, Observed: "nothing fetched",
-				Reason: "could not verify: " + err.Error()})
-			continue
-		}
-		out = append(out, got.Result())
+	timeout := in.Timeout.Or(plan.DefaultIntegrityTimeout)
+	reg := registry.New(registry.WithTimeout(timeout))
+	out := make([]check.Result, len(in.Images))
+	var wg sync.WaitGroup
+	for i, ref := range in.Images {
+		wg.Go(func() { out[i] = verifyImage(ctx, reg, ref, in.Platforms, timeout, env) })
 	}
+	wg.Wait()
 	return out
+}
+
+// verifyImage verifies one image of an integrity check: a reference, or
+// "new" or "old" for the run's images.
+func verifyImage(ctx context.Context, reg *registry.Client, ref string, platforms []string, timeout time.Duration, env Env) check.Result {
+	img := ref
+	switch ref {
+	case "new":
+		img = env.NewImage
+	case "old":
+		img = env.OldImage
+	}
+	if img == "" {
+		return check.Result{Kind: registry.Kind, Target: ref, Status: slo.Inconclusive, Observed: "no image",
+			Reason: fmt.Sprintf("could not verify: no %s image given (--%s or images.%s)", ref, ref, ref)}
+	}
+	got, err := reg.Verify(ctx, img, platforms...)
+	if err != nil {
+		return check.Result{Kind: registry.Kind, Target: img, Status: slo.Inconclusive, Observed: "nothing fetched",
+			Reason: "could not verify: " + err.Error()}
+	}
+	res := got.Result()
+	if got.Cause == registry.CauseTimeout {
+		res.Reason += fmt.Sprintf(" (integrity.timeout: %s per request)", timeout)
+	}
+	return res
 }
 
 func runHygiene(ctx context.Context, h *plan.HygieneSpec, env Env) ([]check.Result, error) {

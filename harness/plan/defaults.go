@@ -48,8 +48,11 @@ func (p *Plan) applyDefaults() {
 		if c.Kind == KindIntegrity && c.Integrity == nil {
 			c.Integrity = &IntegritySpec{}
 		}
-		if in := c.Integrity; in != nil && len(in.Images) == 0 {
-			in.Images = []string{"new", "old"}
+		if in := c.Integrity; in != nil {
+			if len(in.Images) == 0 {
+				in.Images = []string{"new", "old"}
+			}
+			setDefault(&in.Timeout, DefaultIntegrityTimeout)
 		}
 		if pr := c.Propagation; pr != nil {
 			pr.Write.applyDefaults(http.MethodPut)

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseImageChecks(t *testing.T) {
@@ -26,6 +27,9 @@ checks:
 	if in := p.Checks[1].Integrity; in == nil || strings.Join(in.Images, ",") != "new,old" {
 		t.Errorf("integrity default images = %+v", in)
 	}
+	if in := p.Checks[1].Integrity; in.Timeout.Duration != DefaultIntegrityTimeout || DefaultIntegrityTimeout != 10*time.Second {
+		t.Errorf("integrity default timeout = %s, want 10s", in.Timeout.Duration)
+	}
 }
 
 func TestParseImageCheckErrors(t *testing.T) {
@@ -42,6 +46,7 @@ func TestParseImageCheckErrors(t *testing.T) {
 		{"missing compose file", "  - {name: p, kind: provenance, provenance: {compose: nope.yaml}}\n", 5, 55, `compose file "nope.yaml"`},
 		{"bad image reference", "  - {name: i, kind: integrity, integrity: {images: [new, 'UPPER/Case:x']}}\n", 5, 58, `expected "new", "old" or an image reference`},
 		{"bad platform", "  - {name: i, kind: integrity, integrity: {platforms: [amd64]}}\n", 5, 56, "expected a platform like linux/amd64"},
+		{"integrity timeout of zero", "  - {name: i, kind: integrity, integrity: {timeout: 0s}}\n", 5, 53, "expected a duration greater than zero"},
 		{"hygiene with nothing", "  - {name: h, kind: hygiene, hygiene: {}}\n", 5, 39, "set ports or names"},
 		{"hygiene bad port", "  - {name: h, kind: hygiene, hygiene: {ports: [0]}}\n", 5, 48, "expected a port between 1 and 65535"},
 		{"service on an image check", "  - {name: h, kind: hygiene, service: api, hygiene: {ports: [80]}}\n", 5, 30, `service does not apply to a "hygiene" check`},

@@ -209,7 +209,17 @@ type IntegritySpec struct {
 	Images []string `yaml:"images"`
 	// Platforms limits an index to these ("linux/amd64"); default all.
 	Platforms []string `yaml:"platforms"`
+	// Timeout is how long the registry may take to answer one request (to
+	// connect, to send the headers, and between bytes of a body) before
+	// the check gives up on it as inconclusive. Default:
+	// DefaultIntegrityTimeout.
+	Timeout Duration `yaml:"timeout"`
 }
+
+// DefaultIntegrityTimeout bounds each request of an integrity check: a
+// registry that accepts connections and never answers is inconclusive
+// after this long, not after the transport's own minutes.
+const DefaultIntegrityTimeout = 10 * time.Second
 
 // HygieneSpec says what the stack holds on the host: containers that
 // publish its ports or carry its names but belong to none of its owners

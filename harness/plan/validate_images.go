@@ -59,6 +59,7 @@ func (v *validator) integrityCheck(path string, c *Check) {
 			v.fail(fmt.Sprintf("%s.images[%d]", sp, i), `expected "new", "old" or an image reference, got %q: %v`, ref, err)
 		}
 	}
+	v.positive(sp+".timeout", c.Integrity.Timeout)
 	for i, pl := range c.Integrity.Platforms {
 		if parts := strings.Split(pl, "/"); len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
 			v.fail(fmt.Sprintf("%s.platforms[%d]", sp, i), "expected a platform like linux/amd64 or linux/arm64/v8, got %q", pl)

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net/http"
 	"sync"
@@ -112,10 +111,8 @@ func (c *Client) checkBlob(ctx context.Context, s *session, b *Blob) {
 // client's stall timeout.
 func (c *Client) download(ctx context.Context, s *session, want v1.Hash, size int64) download {
 	d := download{contentLength: -1}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	watchdog := time.AfterFunc(c.stall, func() { cancel(errStalled) })
-	defer watchdog.Stop()
+	ctx, watchdog, release := c.watched(ctx)
+	defer release()
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url("blobs", want.String()), nil)
 	if err != nil {
@@ -153,9 +150,18 @@ func (c *Client) download(ctx context.Context, s *session, want v1.Hash, size in
 	return d
 }
 
+// watched returns ctx, canceled with errStalled when its watchdog goes
+// the client's stall timeout without being reset, and the function that
+// releases both.
+func (c *Client) watched(ctx context.Context) (context.Context, *time.Timer, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	watchdog := time.AfterFunc(c.stall, func() { cancel(errStalled) })
+	return ctx, watchdog, func() { watchdog.Stop(); cancel(nil) }
+}
+
 // copyWatched copies r into h through buf, putting off the watchdog after
 // every read that brought bytes.
-func copyWatched(h hash.Hash, r io.Reader, buf []byte, watchdog *time.Timer, stall time.Duration) (int64, error) {
+func copyWatched(h io.Writer, r io.Reader, buf []byte, watchdog *time.Timer, stall time.Duration) (int64, error) {
 	var n int64
 	for {
 		k, err := r.Read(buf)

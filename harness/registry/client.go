@@ -32,7 +32,9 @@ type Client struct {
 	insecure bool
 	parallel int
 	stall    time.Duration
-	redact   *redactor
+	// timeout bounds each request (WithTimeout); 0 leaves the defaults.
+	timeout time.Duration
+	redact  *redactor
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -51,7 +53,7 @@ func New(opts ...Option) *Client {
 		o(c)
 	}
 	if c.base == nil {
-		t := DefaultTransport()
+		t := newTransport(c.timeout)
 		if c.insecure {
 			t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with WithInsecure
 		}

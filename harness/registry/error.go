@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
@@ -43,6 +44,9 @@ func (c *Client) newError(op string, s *session, cause Cause, status int, err er
 	detail := c.redact.error(err)
 	if cause == CauseAuth && s != nil {
 		detail += "; " + s.authHint()
+	}
+	if cause == CauseTimeout && c.timeout > 0 && !strings.Contains(detail, c.timeout.String()) {
+		detail += fmt.Sprintf("; no answer within %s", c.timeout)
 	}
 	if status != 0 && detail == "" {
 		detail = fmt.Sprintf("status %d %s", status, http.StatusText(status))

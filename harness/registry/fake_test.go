@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/postflight/postflight/harness/registry"
+	"github.com/postflight/postflight/internal/nettest"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -143,30 +142,10 @@ func TestVerifyExtraBytesAreCorrupt(t *testing.T) {
 
 // A registry that accepts connections and never answers.
 func TestVerifySilentRegistryIsATimeout(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conns := make(chan net.Conn, 16)
-	t.Cleanup(func() {
-		l.Close()
-		close(conns)
-		for c := range conns {
-			c.Close()
-		}
-	})
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns <- conn // held open, never answered
-		}
-	}()
+	host := nettest.SilentAddr(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
-	in, err := registry.New().Verify(ctx, fmt.Sprintf("%s/app:1", l.Addr()))
+	in, err := registry.New().Verify(ctx, host+"/app:1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,5 +161,57 @@ func TestVerifyRejectsABadReferenceOrPlatform(t *testing.T) {
 	}
 	if _, err := c.Verify(context.Background(), "localhost:1/app:1", "linux/amd64/v3/extra"); err == nil {
 		t.Error("want an error for an invalid platform")
+	}
+}
+
+// WithTimeout bounds every wait, without a deadline of the caller's: the
+// silent registry is a timeout after about that long, which the reason names.
+func TestVerifySilentRegistryTimesOutAfterWithTimeout(t *testing.T) {
+	host := nettest.SilentAddr(t)
+	start := time.Now()
+	in, err := registry.New(registry.WithTimeout(300*time.Millisecond)).Verify(context.Background(), host+"/app:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	if in.Status != slo.Inconclusive || in.Cause != registry.CauseTimeout || !strings.Contains(in.Reason, "no answer within 300ms") {
+		t.Fatalf("status %s, cause %q; want inconclusive, timeout, naming 300ms: %s", in.Status, in.Cause, in.Reason)
+	}
+	if took > 2*time.Second {
+		t.Errorf("took %s, want about 300ms", took)
+	}
+}
+
+// A registry that sends a manifest's headers and then never its body is a
+// timeout after WithTimeout, like one that sends nothing at all.
+func TestVerifyManifestBodyThatNeverComesIsATimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v2/" {
+			return
+		}
+		w.Header().Set("Content-Type", "application/vnd.docker.distribution.manifest.v2+json")
+		w.Header().Set("Content-Length", "1000")
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // a guard against hanging
+	defer cancel()
+	start := time.Now()
+	in, err := registry.New(registry.WithTimeout(300*time.Millisecond)).Verify(ctx, strings.TrimPrefix(srv.URL, "http://")+"/app:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("took %s, want about 300ms", took)
+	}
+	if in.Status != slo.Inconclusive || in.Cause != registry.CauseTimeout || !strings.Contains(in.Reason, "300ms") {
+		t.Fatalf("status %s, cause %q; want inconclusive, timeout, naming 300ms: %s", in.Status, in.Cause, in.Reason)
 	}
 }

@@ -50,19 +50,27 @@ func (c *Client) fetchManifest(ctx context.Context, s *session, identifier strin
 		}
 	}
 	op := fmt.Sprintf("fetch manifest %s of %s", identifier, s.repo.Name())
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url("manifests", identifier), nil)
+	// A registry that sends the headers and then stalls is a timeout too,
+	// not a wait without end.
+	wctx, watchdog, release := c.watched(ctx)
+	defer release()
+	req, err := http.NewRequestWithContext(wctx, http.MethodGet, s.url("manifests", identifier), nil)
 	if err != nil {
 		return nil, m, fmt.Errorf("%s: %w", op, err)
 	}
 	req.Header.Set("Accept", acceptedManifests)
 	resp, err := s.client.Do(req)
 	if err != nil {
+		err = c.stalled(wctx, err)
 		e := c.newError(op, s, classify(ctx, err), 0, err)
 		m.State, m.Cause, m.Detail = Unverified, e.Cause, e.Detail
 		return nil, m, e
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, manifestLimit+1))
+	var buf bytes.Buffer
+	_, err = copyWatched(&buf, io.LimitReader(resp.Body, manifestLimit+1), make([]byte, 32<<10), watchdog, c.stall)
+	err = c.stalled(wctx, err)
+	body := buf.Bytes()
 	if resp.StatusCode != http.StatusOK {
 		cause := statusCause(resp.StatusCode)
 		e := c.newError(op, s, cause, resp.StatusCode, fmt.Errorf("status %d %s%s", resp.StatusCode, http.StatusText(resp.StatusCode), errorCodes(body)))

@@ -48,13 +48,31 @@ func WithParallelism(n int) Option {
 // byte before it counts as timed out.
 func WithStallTimeout(d time.Duration) Option { return func(c *Client) { c.stall = d } }
 
+// WithTimeout bounds each request at d: opening the connection, the TLS
+// handshake, the wait for the response headers, and, within a blob's body,
+// the wait for the next bytes (the stall timeout). A registry that accepts
+// connections and never answers is then a timeout after d, rather than
+// after DefaultResponseTimeout.
+func WithTimeout(d time.Duration) Option {
+	return func(c *Client) { c.timeout, c.stall = d, d }
+}
+
 // DefaultTransport is the transport a Client uses unless told otherwise:
 // http.DefaultTransport with bounded dial and response times, and without
 // transparent decompression (the bytes hashed must be the bytes served).
-func DefaultTransport() *http.Transport {
+func DefaultTransport() *http.Transport { return newTransport(0) }
+
+// newTransport is DefaultTransport with every wait bounded by timeout too,
+// when it is above zero.
+func newTransport(timeout time.Duration) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.DialContext = (&net.Dialer{Timeout: DefaultDialTimeout, KeepAlive: 30 * time.Second}).DialContext
-	t.ResponseHeaderTimeout = DefaultResponseTimeout
+	dial, response := DefaultDialTimeout, DefaultResponseTimeout
+	if timeout > 0 {
+		dial, response = min(dial, timeout), timeout
+		t.TLSHandshakeTimeout = min(t.TLSHandshakeTimeout, timeout)
+	}
+	t.DialContext = (&net.Dialer{Timeout: dial, KeepAlive: 30 * time.Second}).DialContext
+	t.ResponseHeaderTimeout = response
 	t.DisableCompression = true
 	t.MaxIdleConnsPerHost = 4 * DefaultParallelism
 	return t

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
@@ -32,10 +33,33 @@ func init() {
 // finds it (DOCKER_HOST, the Docker context, the default socket), so that
 // what postflight lists and removes is on the daemon where the replica runs.
 // The API version is negotiated.
+//
+// A DOCKER_HOST that does not answer is an error: testcontainers would go
+// on to the default socket, and the replica would run, and pass, on a
+// daemon the user did not name.
 func NewDockerClient(ctx context.Context) (*client.Client, error) {
+	if host := os.Getenv("DOCKER_HOST"); host != "" {
+		if err := ping(ctx); err != nil {
+			return nil, fmt.Errorf("connect to docker at DOCKER_HOST=%s: %w", host, err)
+		}
+	}
 	c, err := testcontainers.NewDockerClientWithOpts(ctx, client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
 		return nil, fmt.Errorf("connect to docker: %w", err)
 	}
 	return c.Client, nil
+}
+
+// ping asks the daemon the environment names (DOCKER_HOST, with its TLS
+// settings) whether it answers.
+func ping(ctx context.Context) error {
+	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_, err = cli.Ping(ctx, client.PingOptions{})
+	return err
 }

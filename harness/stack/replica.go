@@ -81,6 +81,13 @@ func (r *Replica) Up(ctx context.Context) error {
 		return &StartError{Err: err}
 	}
 	r.project = p
+	// Reach the daemon the user named before testcontainers looks for one
+	// of its own.
+	cli, err := NewDockerClient(ctx)
+	if err != nil {
+		return &StartError{Err: err}
+	}
+	cli.Close()
 	labels := runLabels(r.cfg.RunID, r.cfg.PlanPath)
 	nw, err := tcnetwork.New(ctx, tcnetwork.WithLabels(labels))
 	if err != nil {

@@ -52,6 +52,43 @@ func FreePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// SilentAddr returns 127.0.0.1:PORT of a listener that accepts connections
+// and never answers on them: the server that hangs, which no timeout of
+// the client's own can be told from. Listener and connections close when
+// the test ends.
+func SilentAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := make(chan net.Conn, 64)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			select {
+			case conns <- c: // held open, never answered
+			default:
+				c.Close()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		<-done
+		close(conns)
+		for c := range conns {
+			c.Close()
+		}
+	})
+	return l.Addr().String()
+}
+
 // ResetURL returns http://127.0.0.1:PORT for a listener that resets every
 // connection as soon as it is accepted (SO_LINGER 0, then close), for the
 // rest of the test.

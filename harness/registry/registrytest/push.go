@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"os"
 	"testing"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -78,4 +79,27 @@ func (r *Registry) auth() authn.Authenticator {
 		return authn.Anonymous
 	}
 	return &authn.Basic{Username: r.User, Password: r.Password}
+}
+
+// TruncateLastLayer cuts the last layer blob of path in the storage to 100
+// bytes, while its manifest still resolves, and returns the layer's digest.
+func (r *Registry) TruncateLastLayer(t testing.TB, path string) string {
+	t.Helper()
+	ref, err := name.ParseReference(r.Ref(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := remote.Image(ref, remote.WithAuth(r.auth()))
+	if err != nil {
+		t.Fatalf("get %s: %v", ref, err)
+	}
+	m, err := img.Manifest()
+	if err != nil || len(m.Layers) == 0 {
+		t.Fatalf("manifest of %s: %v (%d layers)", ref, err, len(m.Layers))
+	}
+	digest := m.Layers[len(m.Layers)-1].Digest.String()
+	if err := os.Truncate(r.BlobPath(digest), 100); err != nil {
+		t.Fatal(err)
+	}
+	return digest
 }
