@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -66,9 +67,11 @@ func judgePropagation(pr *propagation.Result) (status slo.Status, why string, de
 		return slo.Inconclusive, fmt.Sprintf("%s — it echoes the request? (%d of %d samples)", pr.EchoExample, pr.Echoed, pr.Taken), true
 	}
 	for _, e := range pr.Endpoints {
-		if e.Polls > 0 && e.Answered == 0 {
+		// A read that timed out before the write is an attempt too, though
+		// its poll was cut short and not counted.
+		if (e.Polls > 0 || e.Unchecked > 0) && e.Answered == 0 {
 			return slo.Inconclusive, fmt.Sprintf("read endpoint %s %s never answered: %s (e.g. %s)",
-				e.Method, e.URL, describeCounts(e.Misses), e.LastMiss), true
+				e.Method, e.URL, cmp.Or(describeCounts(e.Misses), propagation.ReasonTimeout), e.LastMiss), true
 		}
 	}
 	if pr.Written == 0 && pr.WritesAnswered == 0 && pr.FailedWrites > 0 {
