@@ -66,8 +66,7 @@ func (h *HTTPChecker) Run(ctx context.Context, c plan.Check, phase string, eps E
 	res.Target = method + " " + url
 
 	var last, lastAnswer attempt
-	tries := 1 + c.Retries
-	for i := 0; i < tries; i++ {
+	for i := range attempts(c.Retries) {
 		if i > 0 {
 			if err := h.Sleep(ctx, c.RetryInterval.Or(plan.DefaultRetryInterval)); err != nil {
 				break
@@ -83,7 +82,7 @@ func (h *HTTPChecker) Run(ctx context.Context, c plan.Check, phase string, eps E
 		}
 	}
 	switch {
-	case last.status == slo.Pass:
+	case res.Attempts > 0 && last.answered && last.status == slo.Pass:
 		res.Status, res.Observed, res.Reason = slo.Pass, last.observed, "as expected"
 	case ctx.Err() != nil:
 		// Cut short: what came back so far is not the version's verdict.
@@ -96,6 +95,13 @@ func (h *HTTPChecker) Run(ctx context.Context, c plan.Check, phase string, eps E
 		res.Reason = fmt.Sprintf("could not measure: no answer in %d attempt(s): %s", res.Attempts, last.reason)
 	}
 	return res
+}
+
+// attempts is how many attempts retries allow: 1 + retries, with retries
+// kept within 0 and plan.MaxRetries whatever the plan says, so that the sum
+// cannot overflow and a check always makes at least one attempt.
+func attempts(retries int) int {
+	return 1 + min(max(retries, 0), plan.MaxRetries)
 }
 
 func (h *HTTPChecker) once(ctx context.Context, c plan.Check, method, url string) attempt {

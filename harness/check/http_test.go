@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -151,6 +152,30 @@ func TestHTTPCheckCannotMeasureIsInconclusive(t *testing.T) {
 			}
 			if !strings.Contains(r.Reason, tt.reasonHas) || !strings.HasPrefix(r.Reason, "could not measure") {
 				t.Errorf("reason %q, want could not measure ... %q", r.Reason, tt.reasonHas)
+			}
+		})
+	}
+}
+
+func TestHTTPCheckAttemptsAreBoundedWhateverTheRetries(t *testing.T) {
+	down := nettest.RefusedURL(t)
+	tests := []struct {
+		name     string
+		retries  int
+		attempts int
+	}{
+		{"retries that overflow 1 + retries", math.MaxInt, 1 + plan.MaxRetries},
+		{"retries past the limit", plan.MaxRetries + 5, 1 + plan.MaxRetries},
+		{"negative retries", -5, 1},
+		{"most negative retries", math.MinInt, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := NewHTTPChecker()
+			h.Sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
+			r := h.Run(context.Background(), plan.Check{Name: "c", URL: down, Retries: tt.retries}, "check", nil)
+			if r.Status != slo.Inconclusive || r.Attempts != tt.attempts {
+				t.Fatalf("status %v after %d attempt(s) (%s), want inconclusive after %d", r.Status, r.Attempts, r.Reason, tt.attempts)
 			}
 		})
 	}

@@ -36,6 +36,10 @@ type decoder struct {
 	// bad marks values that could not be decoded; validation leaves them
 	// alone, they already have an error.
 	bad map[string]bool
+	// count is how many values have been decoded, aliases expanded; past
+	// MaxValues decoding stops and tooMany is set.
+	count   int
+	tooMany bool
 }
 
 func newDecoder(file string) *decoder {
@@ -58,6 +62,21 @@ func (d *decoder) errorAt(p position, field, format string, args ...any) {
 	})
 }
 
+// spend counts one more value, at n, against MaxValues, and reports
+// whether decoding may go on. Aliases let a small file name a great many
+// values; past the cap the plan is refused, once.
+func (d *decoder) spend(n *yaml.Node) bool {
+	d.count++
+	if d.count <= MaxValues {
+		return true
+	}
+	if !d.tooMany {
+		d.tooMany = true
+		d.errorAt(at(n), "", "the plan expands to more than %d values (through aliases and merge keys); expected a plan of at most that many", MaxValues)
+	}
+	return false
+}
+
 // reject records that the value at path, node n, is not what was expected.
 func (d *decoder) reject(n *yaml.Node, path, format string, args ...any) {
 	d.bad[path] = true
@@ -68,6 +87,9 @@ var durationType = reflect.TypeFor[Duration]()
 
 // value decodes n into v, which is addressable.
 func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
+	if !d.spend(n) {
+		return
+	}
 	for n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
@@ -239,7 +261,23 @@ func (d *decoder) duration(n *yaml.Node, v reflect.Value, path string) {
 		d.reject(n, path, "expected a duration that is not negative, got %s", n.Value)
 		return
 	}
+	if dur > MaxDuration {
+		d.reject(n, path, "expected a duration of at most %s, got %s", formatDuration(MaxDuration), n.Value)
+		return
+	}
 	v.Set(reflect.ValueOf(Duration{Duration: dur, Set: true}))
+}
+
+// formatDuration writes d as a plan would: "24h", not "24h0m0s".
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // pair is one key and its value in a mapping.
@@ -294,6 +332,9 @@ func (d *decoder) pairs(n *yaml.Node, path string) []pair {
 			if src.Kind != yaml.MappingNode {
 				d.errorAt(at(src), path, "expected a mapping to merge, got %s", describe(src))
 				continue
+			}
+			if !d.spend(src) {
+				return out
 			}
 			for _, kv := range d.pairs(src, path) {
 				if _, ok := first[kv.key.Value]; ok {

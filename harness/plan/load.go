@@ -40,6 +40,9 @@ func Parse(path string, data []byte) (*Plan, error) {
 	p := &Plan{Path: path}
 	d := newDecoder(path)
 	d.value(root, reflect.ValueOf(p).Elem(), "")
+	if d.tooMany {
+		return nil, dedupe(d.errs)
+	}
 	v := &validator{decoder: d, ctx: context.Background(), plan: p, dir: filepath.Dir(path)}
 	v.validate()
 	if len(d.errs) > 0 {

@@ -115,7 +115,7 @@ func TestParseLoadAndPropagationErrors(t *testing.T) {
 		{"propagation without reads", "  - {name: p, kind: propagation, service: api, propagation: {write: {path: '/kv/{token}'}, reads: []}, budgets: {propagation: {max: 1s}}}\n",
 			5, 99, "expected at least one read endpoint"},
 		{"zero samples", "  - {name: p, kind: propagation, service: api, propagation: {write: {path: '/kv/{token}'}, reads: [{path: /}], samples: 0}, budgets: {propagation: {max: 1s}}}\n",
-			5, 121, "expected at least 1 sample"},
+			5, 121, "expected a number of samples between 1 and 10000, got 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -319,7 +319,7 @@ checks:
     service: api
     retries: -2
 `,
-			line: 8, col: 14, want: "checks[0].retries: expected a number of retries that is not negative, got -2",
+			line: 8, col: 14, want: "checks[0].retries: expected a number of retries between 0 and 1000, got -2",
 		},
 		{
 			name: "missing version",
