@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ohler55/ojg/jp"
 	"io/fs"
 	"maps"
 	"net/url"
@@ -391,12 +390,8 @@ func (v *validator) expect(path string, e HTTPExpect) {
 		}
 	}
 	for sel := range e.JSON {
-		if _, err := jp.ParseString(sel); err != nil || !strings.HasPrefix(sel, "$") {
-			why := "it must start with $"
-			if err != nil {
-				why = err.Error()
-			}
-			v.failKey(joinKey(path+".json", sel), "invalid JSONPath selector %q (like $.status or $.items[0].id): %s", sel, why)
+		if _, err := ParseJSONSelector(sel); err != nil {
+			v.failKey(joinKey(path+".json", sel), "invalid JSONPath selector %q (like $.status, $.items[*].id or %s$.items[*].id): %v", sel, AnyMatch, err)
 		}
 	}
 }

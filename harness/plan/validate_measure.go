@@ -3,7 +3,6 @@ package plan
 import (
 	"fmt"
 
-	"github.com/ohler55/ojg/jp"
 	"maps"
 	"slices"
 	"strings"
@@ -127,7 +126,7 @@ func (v *validator) propagation(path string, p *Propagation, service string) {
 	v.between(path+".samples", p.Samples, 1, MaxSamples, "a number of samples")
 	v.between(path+".concurrency", p.Concurrency, 1, MaxConcurrency, "a concurrency")
 	if v.has(path + ".field") {
-		if _, err := jp.ParseString(p.Field); err != nil || !strings.HasPrefix(p.Field, "$") {
+		if _, err := parseJSONPath(p.Field); err != nil {
 			v.fail(path+".field", "invalid JSONPath selector %q (like $.value)", p.Field)
 		}
 	}
