@@ -8,7 +8,6 @@ import (
 	goparser "github.com/goccy/go-yaml/parser"
 	"io"
 	"os"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -43,7 +42,7 @@ func Parse(path string, data []byte) (*Plan, error) {
 	if d.tooMany {
 		return nil, dedupe(d.errs)
 	}
-	v := &validator{decoder: d, ctx: context.Background(), plan: p, dir: filepath.Dir(path)}
+	v := &validator{decoder: d, ctx: context.Background(), plan: p}
 	v.validate()
 	if len(d.errs) > 0 {
 		return nil, dedupe(d.errs)

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"maps"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -28,8 +27,6 @@ type validator struct {
 	*decoder
 	ctx  context.Context
 	plan *Plan
-	// dir is the plan's directory, for relative paths inside it.
-	dir string
 	// services is the stack's services and their ports (for an existing
 	// stack: no ports); nil when they could not be read.
 	services map[string][]int
@@ -182,10 +179,7 @@ func (v *validator) replica(r *Replica) {
 
 // compose reads the compose file named at path.
 func (v *validator) compose(path, name string) {
-	file := name
-	if !filepath.IsAbs(file) {
-		file = filepath.Join(v.dir, file)
-	}
+	file := v.plan.Resolve(name)
 	services, err := ComposeServices(v.ctx, file)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && file != name:
