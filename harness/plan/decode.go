@@ -40,14 +40,17 @@ type decoder struct {
 	// MaxValues decoding stops and tooMany is set.
 	count   int
 	tooMany bool
+	// merging holds the mappings whose merge keys are being expanded.
+	merging map[*yaml.Node]bool
 }
 
 func newDecoder(file string) *decoder {
 	return &decoder{
-		file:   file,
-		values: map[string]position{},
-		keys:   map[string]position{},
-		bad:    map[string]bool{},
+		file:    file,
+		values:  map[string]position{},
+		keys:    map[string]position{},
+		bad:     map[string]bool{},
+		merging: map[*yaml.Node]bool{},
 	}
 }
 
@@ -311,7 +314,12 @@ func (d *decoder) pairs(n *yaml.Node, path string) []pair {
 		first[k.Value] = k
 		out = append(out, pair{k, val})
 	}
+	// A mapping merged into itself, through an alias, would be merged
+	// again for ever.
+	d.merging[n] = true
+	defer delete(d.merging, n)
 	for _, m := range merges {
+		use := m
 		for m.Kind == yaml.AliasNode {
 			m = m.Alias
 		}
@@ -331,6 +339,10 @@ func (d *decoder) pairs(n *yaml.Node, path string) []pair {
 			}
 			if src.Kind != yaml.MappingNode {
 				d.errorAt(at(src), path, "expected a mapping to merge, got %s", describe(src))
+				continue
+			}
+			if d.merging[src] {
+				d.errorAt(at(use), path, "merge key merges a mapping into itself")
 				continue
 			}
 			if !d.spend(src) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	goyaml "github.com/goccy/go-yaml"
 	goparser "github.com/goccy/go-yaml/parser"
 	"io"
@@ -20,11 +21,22 @@ import (
 // the plan, including a file that cannot be read, are returned together as
 // an Errors.
 func Load(path string) (*Plan, error) {
-	data, err := os.ReadFile(path)
+	data, err := readPlan(path)
 	if err != nil {
 		return nil, Errors{{File: path, Msg: "cannot read the plan: " + unwrapPath(err).Error(), Err: err}}
 	}
 	return Parse(path, data)
+}
+
+// readPlan reads the file at path, but no more than one byte past
+// MaxPlanSize: enough for Parse to refuse it.
+func readPlan(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, MaxPlanSize+1))
 }
 
 // Parse decodes and validates a plan read from path; path names the file in
@@ -32,6 +44,9 @@ func Load(path string) (*Plan, error) {
 // relative to its directory. Every problem found is returned, together, as
 // an Errors. On success the plan has its defaults filled in.
 func Parse(path string, data []byte) (*Plan, error) {
+	if len(data) > MaxPlanSize {
+		return nil, Errors{{File: path, Line: 1, Column: 1, Msg: fmt.Sprintf("the plan is larger than %d MiB (%d bytes); expected a smaller file", MaxPlanSize>>20, MaxPlanSize)}}
+	}
 	root, errs := parseYAML(path, data)
 	if errs != nil {
 		return nil, errs
@@ -56,6 +71,12 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parseYAML parses data into the node of its single document.
 func parseYAML(path string, data []byte) (*yaml.Node, Errors) {
+	if p, msg, ok := scanText(data); !ok {
+		return nil, Errors{{File: path, Line: p.line, Column: p.column, Msg: msg}}
+	}
+	if p, deep := scanNesting(data, MaxNesting); deep {
+		return nil, Errors{tooDeep(path, p)}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -78,8 +99,20 @@ func parseYAML(path string, data []byte) (*yaml.Node, Errors) {
 	if root.Kind != yaml.MappingNode {
 		return nil, Errors{{File: path, Line: root.Line, Column: root.Column, Msg: "expected a mapping with version, stack and checks, got " + describe(root)}}
 	}
+	if n, deep := nodeDepth(root, 1, MaxNesting); deep {
+		return nil, Errors{tooDeep(path, at(n))}
+	}
 	return root, nil
 }
+
+func tooDeep(path string, p position) *Error {
+	return &Error{File: path, Line: p.line, Column: p.column,
+		Msg: fmt.Sprintf("the plan nests deeper than %d levels of mappings and lists here; a plan needs fewer than ten", MaxNesting)}
+}
+
+// unknownAnchor matches yaml.v3's error for an alias to no anchor, which
+// has no position.
+var unknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
 
 // syntaxError turns a YAML parse error into an Error. yaml.v3 reports a
 // line but no column, and for some mistakes (a tab, an unclosed quote, a
@@ -95,6 +128,13 @@ func syntaxError(path string, data []byte, err error) *Error {
 	}
 	if strings.Contains(err.Error(), "mapping values are not allowed") {
 		return e // yaml.v3 has the line of this one right
+	}
+	if m := unknownAnchor.FindStringSubmatch(err.Error()); m != nil {
+		e.Msg = fmt.Sprintf("invalid YAML: unknown anchor '%s' referenced; define it with &%s before its first use", m[1], m[1])
+		if p, ok := anchorUse(data, m[1]); ok {
+			e.Line, e.Column = p.line, p.column
+		}
+		return e
 	}
 	var se *goyaml.SyntaxError
 	if _, perr := goparser.ParseBytes(data, 0); errors.As(perr, &se) && se.Token != nil && se.Token.Position != nil {
