@@ -13,7 +13,7 @@ const limitsHead = "version: 1\nstack:\n  replica: {compose: compose.yaml, under
 
 const (
 	httpCheck = "  - {name: h, kind: http, service: api, retries: %s, timeout: %s, retry_interval: %s}\n"
-	loadCheck = "  - {name: l, kind: load, service: api, load: {rate: %s, duration: %s, warmup: %s, targets: [{path: /, weight: %s}]}, budgets: {error_rate: 1%%}}\n"
+	loadCheck = "  - {name: l, kind: load, service: api, port: %s, load: {rate: %s, duration: %s, warmup: %s, targets: [{path: /, weight: %s}]}, budgets: {error_rate: 1%%}}\n"
 	propCheck = "  - {name: p, kind: propagation, service: api, propagation: {write: {path: '/kv/{token}'}, reads: [{path: /}], samples: %s, concurrency: %s, interval: %s, timeout: %s}, budgets: {propagation: {max: 1s}}}\n"
 	rollbackS = "rollback: {driver: webhook, webhook: {url: 'https://deploy.example/rb', secret_env: S, attempts: %s, backoff: %s}, timeout: %s, lock_timeout: %s}\n"
 )
@@ -29,7 +29,7 @@ func boundedPlan(over map[string]string) string {
 	return fmt.Sprintf(limitsHead, get("ready_timeout", "60s"), get("ready_port", "8080")) +
 		"checks:\n" +
 		fmt.Sprintf(httpCheck, get("retries", "3"), get("timeout", "5s"), get("retry_interval", "1s")) +
-		fmt.Sprintf(loadCheck, get("rate", "200/s"), get("duration", "10s"), get("warmup", "1s"), get("weight", "2")) +
+		fmt.Sprintf(loadCheck, get("lport", "8080"), get("rate", "200/s"), get("duration", "10s"), get("warmup", "1s"), get("weight", "2")) +
 		fmt.Sprintf(propCheck, get("samples", "20"), get("concurrency", "4"), get("interval", "10ms"), get("ptimeout", "5s")) +
 		fmt.Sprintf(rollbackS, get("attempts", "3"), get("backoff", "1s"), get("rtimeout", "5m"), get("lock_timeout", "2m"))
 }
@@ -70,6 +70,7 @@ func TestPlanNumbersOutOfRangeAreErrors(t *testing.T) {
 		{"backoff past a day", "backoff", "25h", "rollback.webhook.backoff", "at most 24h"},
 		{"port past 65535", "ready_port", "70000", "stack.replica.ready.api.port", "between 1 and 65535"},
 		{"port zero", "ready_port", "0", "stack.replica.ready.api.port", "between 1 and 65535"},
+		{"check port past 65535", "lport", "99999", "checks[1].port", "between 1 and 65535"},
 		{"webhook attempts past the cap", "attempts", "1000000", "rollback.webhook.attempts", "between 1 and 100"},
 	}
 	for _, tt := range tests {

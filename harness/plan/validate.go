@@ -314,6 +314,7 @@ func (v *validator) checks() {
 		}
 		v.kindOnly(path, c)
 		v.positive(path+".timeout", c.Timeout)
+		v.between(path+".port", c.Port, 1, 65535, "a port")
 		switch c.Kind {
 		case KindHTTP:
 			v.target(path, c)
