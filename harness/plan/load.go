@@ -121,7 +121,8 @@ var unknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$
 // finds the mistake too, but for misplaced mapping values, which yaml.v3
 // places better.
 func syntaxError(path string, data []byte, err error) *Error {
-	e := &Error{File: path, Msg: "invalid YAML: " + err.Error(), Err: err}
+	// yaml.v3 leaves the line out of a syntax error on the first line.
+	e := &Error{File: path, Line: 1, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: "), Err: err}
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		e.Line, _ = strconv.Atoi(m[1])
 		e.Msg = "invalid YAML: " + m[2]
