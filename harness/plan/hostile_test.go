@@ -36,6 +36,7 @@ func TestHostileYAMLIsRefusedCheaplyWithAPosition(t *testing.T) {
 		{"200 KB of unclosed flow nesting", head + strings.Repeat("[", 200_000) + "\n", 2, 6 + MaxNesting, "nests deeper than 64 levels"},
 		{"nested flow mappings", head + strings.Repeat("{a: ", 10_000) + "1" + strings.Repeat("}", 10_000) + "\n", 2, 7 + 4*(MaxNesting-1), "nests deeper than 64 levels"},
 		{"40 KB of compact block sequences", "version: 1\nname:\n  " + strings.Repeat("- ", 20_000) + "x\n", 3, 3 + 2*(MaxNesting-1), "nests deeper than 64 levels"},
+		{"brackets after a quote the parsers may read otherwise", head + "\"x\" \"" + strings.Repeat("[", 40_000) + "\n", 2, 0, "invalid YAML"},
 		{"unknown anchor", "version: 1\nname: demo\nchecks: *nope\n", 3, 9, "unknown anchor 'nope'"},
 		{"bad UTF-8", "version: 1\nname: d\xffmo\n", 2, 8, "not valid UTF-8"},
 		{"control character", "version: 1\nname: d\x01mo\n", 2, 8, "control character U+0001"},

@@ -137,6 +137,12 @@ func syntaxError(path string, data []byte, err error) *Error {
 		}
 		return e
 	}
+	if bracketDepth(data) > MaxNesting {
+		// The scan that bounds nesting reads quotes as the parsers do,
+		// but this file's quotes are broken: do not risk the parser
+		// that is slow on deep brackets.
+		return e
+	}
 	var se *goyaml.SyntaxError
 	if _, perr := goparser.ParseBytes(data, 0); errors.As(perr, &se) && se.Token != nil && se.Token.Position != nil {
 		e.Line, e.Column = se.Token.Position.Line, se.Token.Position.Column

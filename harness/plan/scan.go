@@ -182,6 +182,22 @@ func (s *nestingScanner) at(line []byte, i int) position {
 	return position{s.line, utf8.RuneCount(line[:i]) + 1}
 }
 
+// bracketDepth is the deepest data nests flow brackets, quotes and
+// comments not considered.
+func bracketDepth(data []byte) int {
+	depth, deepest := 0, 0
+	for _, c := range data {
+		switch c {
+		case '[', '{':
+			depth++
+			deepest = max(deepest, depth)
+		case ']', '}':
+			depth = max(depth-1, 0)
+		}
+	}
+	return deepest
+}
+
 // nodeDepth returns a node of n's tree deeper than limit, aliases not
 // followed (they point to nodes the walk meets where they are defined).
 func nodeDepth(n *yaml.Node, depth, limit int) (*yaml.Node, bool) {
