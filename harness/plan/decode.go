@@ -75,7 +75,7 @@ func (d *decoder) spend(n *yaml.Node) bool {
 	}
 	if !d.tooMany {
 		d.tooMany = true
-		d.errorAt(at(n), "", "the plan expands to more than %d values (through aliases and merge keys); expected a plan of at most that many", MaxValues)
+		d.errorAt(at(n), "", "the plan has more than %d values, aliases and merge keys expanded; expected at most that many", MaxValues)
 	}
 	return false
 }

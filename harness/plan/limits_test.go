@@ -136,5 +136,5 @@ func TestPlanOfExpandingAliasesIsRefused(t *testing.T) {
 	b.WriteString(strings.Repeat("*c, ", 1000))
 	b.WriteString("]\n")
 	_, err := parseInDir(t, b.String(), "")
-	wantFieldError(t, err, "", "expands to more than 100000 values")
+	wantFieldError(t, err, "", "the plan has more than 100000 values, aliases and merge keys expanded")
 }
