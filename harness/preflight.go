@@ -33,7 +33,7 @@ func (r *run) preflight(ctx context.Context) error {
 			images = append(images, r.rep.OldImage)
 		}
 		// The services not under test run the compose file's images.
-		if proj, err := stack.LoadCompose(ctx, filepath.Join(p.Dir(), rep.Compose)); err == nil {
+		if proj, err := stack.LoadCompose(ctx, p.Resolve(rep.Compose)); err == nil {
 			for _, name := range proj.ServiceNames() {
 				if !slices.Contains(rep.UnderTest, name) && !slices.Contains(images, proj.Services[name].Image) {
 					images = append(images, proj.Services[name].Image)

@@ -131,7 +131,7 @@ func (r *run) stack() stack.Stack {
 		}
 		return stack.NewReplica(stack.ReplicaConfig{
 			RunID: r.rep.RunID, PlanPath: p.Path,
-			Compose:      filepath.Join(p.Dir(), rep.Compose),
+			Compose:      p.Resolve(rep.Compose),
 			UnderTest:    rep.UnderTest,
 			Image:        r.rep.NewImage,
 			ReadyTimeout: rep.ReadyTimeout.Or(plan.DefaultReadyTimeout),
@@ -278,7 +278,7 @@ func (r *run) reportDir() string {
 		return r.opts.ReportDir
 	}
 	if r.plan.Report.Dir != "" {
-		return filepath.Join(r.plan.Dir(), r.plan.Report.Dir)
+		return r.plan.Resolve(r.plan.Report.Dir)
 	}
 	return ""
 }

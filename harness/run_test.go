@@ -364,3 +364,29 @@ func TestRunDemoRegressionsFunctionChecksMiss(t *testing.T) {
 		})
 	}
 }
+
+func TestRunReportDirFromPlan(t *testing.T) {
+	healthy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	defer healthy.Close()
+	absolute := filepath.Join(t.TempDir(), "reports")
+	tests := []struct {
+		name, dir string
+		// where returns the directory the reports must be in, given the plan's.
+		where func(planDir string) string
+	}{
+		{"absolute report dir is used as it is", absolute, func(string) string { return absolute }},
+		{"relative report dir is relative to the plan", "reports", func(d string) string { return filepath.Join(d, "reports") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, _ := existingPlan(t, healthy.URL, "hold", false)
+			p.Report.Dir = tt.dir
+			if _, err := harness.Run(context.Background(), p, harness.Options{OldImage: "app:1.0"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(filepath.Join(tt.where(p.Dir()), "postflight.json")); err != nil {
+				t.Errorf("report not where the plan says: %v", err)
+			}
+		})
+	}
+}

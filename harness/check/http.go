@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ohler55/ojg/jp"
 	"github.com/ohler55/ojg/oj"
 
 	"github.com/postflight/postflight/harness/plan"
@@ -65,8 +64,7 @@ func (h *HTTPChecker) Run(ctx context.Context, c plan.Check, phase string, eps E
 	res.Target = method + " " + url
 
 	var last, lastAnswer attempt
-	tries := 1 + c.Retries
-	for i := 0; i < tries; i++ {
+	for i := range attempts(c.Retries) {
 		if i > 0 {
 			if err := h.Sleep(ctx, c.RetryInterval.Or(plan.DefaultRetryInterval)); err != nil {
 				break
@@ -82,7 +80,7 @@ func (h *HTTPChecker) Run(ctx context.Context, c plan.Check, phase string, eps E
 		}
 	}
 	switch {
-	case last.status == slo.Pass:
+	case res.Attempts > 0 && last.answered && last.status == slo.Pass:
 		res.Status, res.Observed, res.Reason = slo.Pass, last.observed, "as expected"
 	case ctx.Err() != nil:
 		// Cut short: what came back so far is not the version's verdict.
@@ -95,6 +93,13 @@ func (h *HTTPChecker) Run(ctx context.Context, c plan.Check, phase string, eps E
 		res.Reason = fmt.Sprintf("could not measure: no answer in %d attempt(s): %s", res.Attempts, last.reason)
 	}
 	return res
+}
+
+// attempts is how many attempts retries allow: 1 + retries, with retries
+// kept within 0 and plan.MaxRetries whatever the plan says, so that the sum
+// cannot overflow and a check always makes at least one attempt.
+func attempts(retries int) int {
+	return 1 + min(max(retries, 0), plan.MaxRetries)
 }
 
 func (h *HTTPChecker) once(ctx context.Context, c plan.Check, method, url string) attempt {
@@ -180,31 +185,92 @@ func evaluate(e plan.HTTPExpect, resp *http.Response, body []byte) []string {
 	return problems
 }
 
-// evaluateJSON checks JSONPath selectors ("$.status", "$.items[0].id")
-// against the body; each selected value, printed as JSON without quotes for
-// strings, must equal the expected text.
+// evaluateJSON checks JSONPath selectors ("$.status", "$.items[*].id")
+// against the body. Every value a selector matches, printed as JSON
+// without quotes for strings, must equal the expected text; with
+// plan.AnyMatch one equal value is enough. A selector that matches nothing
+// is a mismatch.
 func evaluateJSON(want map[string]string, body []byte) []string {
 	doc, err := oj.Parse(body)
 	if err != nil {
 		return []string{fmt.Sprintf("body is not JSON: %v", err)}
 	}
 	var problems []string
-	for _, sel := range slices.Sorted(maps.Keys(want)) {
-		x, err := jp.ParseString(sel)
+	for _, key := range slices.Sorted(maps.Keys(want)) {
+		sel, err := plan.ParseJSONSelector(key)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("json selector %q: %v", sel, err))
+			problems = append(problems, fmt.Sprintf("json selector %q: %v", key, err))
 			continue
 		}
-		got := x.Get(doc)
-		if len(got) == 0 {
-			problems = append(problems, fmt.Sprintf("json %s is missing, want %q", sel, want[sel]))
-			continue
-		}
-		if s := jsonText(got[0]); s != want[sel] {
-			problems = append(problems, fmt.Sprintf("json %s is %q, want %q", sel, s, want[sel]))
+		if p := matchJSON(sel, want[key], doc); p != "" {
+			problems = append(problems, p)
 		}
 	}
 	return problems
+}
+
+// matchJSON says how the values sel selects in doc miss w; "" when they
+// meet it.
+func matchJSON(sel plan.JSONSelector, w string, doc any) string {
+	got, err := getJSON(sel, doc)
+	if err != nil {
+		return fmt.Sprintf("json selector %q: %v", sel.Path, err)
+	}
+	var misses []any
+	for _, v := range got {
+		if jsonText(v) != w {
+			misses = append(misses, v)
+		}
+	}
+	switch {
+	case len(got) == 0:
+		return fmt.Sprintf("json %s matched nothing, want %q", sel.Path, w)
+	case len(misses) == 0 || (sel.Any && len(misses) < len(got)):
+		return ""
+	case len(got) == 1:
+		return fmt.Sprintf("json %s is %s, want %q", sel.Path, jsonValue(got[0]), w)
+	case sel.Any:
+		return fmt.Sprintf("json %s: none of %d values is %q: %s", sel.Path, len(got), w, jsonValues(misses))
+	}
+	return fmt.Sprintf("json %s: %d of %d values are not %q: %s", sel.Path, len(misses), len(got), w, jsonValues(misses))
+}
+
+// getJSON runs the selector; the JSONPath library has panicked on odd
+// expressions, and a check must report that, not crash the run.
+func getJSON(sel plan.JSONSelector, doc any) (got []any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			got, err = nil, fmt.Errorf("cannot be evaluated: %v", r)
+		}
+	}()
+	return sel.Expr.Get(doc), nil
+}
+
+// Bounds on the values a mismatch lists.
+const (
+	maxListedValues = 5
+	maxValueText    = 60
+)
+
+// jsonValues lists values as JSON, at most maxListedValues of them.
+func jsonValues(vs []any) string {
+	parts := make([]string, 0, maxListedValues+1)
+	for _, v := range vs[:min(len(vs), maxListedValues)] {
+		parts = append(parts, jsonValue(v))
+	}
+	if len(vs) > maxListedValues {
+		parts = append(parts, fmt.Sprintf("and %d more", len(vs)-maxListedValues))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// jsonValue is v as JSON, shortened to maxValueText characters.
+func jsonValue(v any) string {
+	s := oj.JSON(v, &oj.Options{Sort: true})
+	if r := []rune(s); len(r) > maxValueText {
+		s = string(r[:maxValueText-3]) + "..."
+	}
+	return s
 }
 
 func jsonText(v any) string {

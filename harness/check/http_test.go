@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -33,6 +34,8 @@ func TestHTTPCheckExpectations(t *testing.T) {
 		case "/healthz":
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, `{"status":"ok","version":"1.0.0","items":[{"id":7}]}`)
+		case "/components":
+			fmt.Fprint(w, `{"components":[{"status":"UP"},{"status":"DOWN"},{"status":"DOWN"}]}`)
 		case "/echo":
 			w.Header().Set("X-Method", r.Method)
 			fmt.Fprintf(w, "auth=%s", r.Header.Get("Authorization"))
@@ -57,7 +60,12 @@ func TestHTTPCheckExpectations(t *testing.T) {
 		{"json value differs", plan.Check{Service: "web", Request: plan.HTTPRequest{Path: "/healthz"},
 			Expect: plan.HTTPExpect{JSON: map[string]string{"$.version": "1.1.0"}}}, slo.Fail, `json $.version is "1.0.0", want "1.1.0"`, ""},
 		{"json field missing", plan.Check{Service: "web", Request: plan.HTTPRequest{Path: "/healthz"},
-			Expect: plan.HTTPExpect{JSON: map[string]string{"$.nope": "x"}}}, slo.Fail, "json $.nope is missing", ""},
+			Expect: plan.HTTPExpect{JSON: map[string]string{"$.nope": "x"}}}, slo.Fail, `json $.nope matched nothing, want "x"`, ""},
+		{"every match of a selector must match", plan.Check{Service: "web", Request: plan.HTTPRequest{Path: "/components"},
+			Expect: plan.HTTPExpect{JSON: map[string]string{"$.components[*].status": "UP"}}}, slo.Fail,
+			`json $.components[*].status: 2 of 3 values are not "UP": "DOWN", "DOWN"`, ""},
+		{"any match will do when the selector says any", plan.Check{Service: "web", Request: plan.HTTPRequest{Path: "/components"},
+			Expect: plan.HTTPExpect{JSON: map[string]string{"any $.components[*].status": "UP"}}}, slo.Pass, "as expected", ""},
 		{"body is not json", plan.Check{Service: "web", Request: plan.HTTPRequest{Path: "/echo"},
 			Expect: plan.HTTPExpect{JSON: map[string]string{"$.a": "x"}}}, slo.Fail, "body is not JSON", ""},
 		{"body substring and regexp", plan.Check{Service: "web", Request: plan.HTTPRequest{Path: "/healthz"},
@@ -151,6 +159,74 @@ func TestHTTPCheckCannotMeasureIsInconclusive(t *testing.T) {
 			}
 			if !strings.Contains(r.Reason, tt.reasonHas) || !strings.HasPrefix(r.Reason, "could not measure") {
 				t.Errorf("reason %q, want could not measure ... %q", r.Reason, tt.reasonHas)
+			}
+		})
+	}
+}
+
+func TestHTTPCheckAttemptsAreBoundedWhateverTheRetries(t *testing.T) {
+	down := nettest.RefusedURL(t)
+	tests := []struct {
+		name     string
+		retries  int
+		attempts int
+	}{
+		{"retries that overflow 1 + retries", math.MaxInt, 1 + plan.MaxRetries},
+		{"retries past the limit", plan.MaxRetries + 5, 1 + plan.MaxRetries},
+		{"negative retries", -5, 1},
+		{"most negative retries", math.MinInt, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := NewHTTPChecker()
+			h.Sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
+			r := h.Run(context.Background(), plan.Check{Name: "c", URL: down, Retries: tt.retries}, "check", nil)
+			if r.Status != slo.Inconclusive || r.Attempts != tt.attempts {
+				t.Fatalf("status %v after %d attempt(s) (%s), want inconclusive after %d", r.Status, r.Attempts, r.Reason, tt.attempts)
+			}
+		})
+	}
+}
+
+func TestJSONExpectations(t *testing.T) {
+	doc := `{"status":"UP","n":7,"items":[{"id":1,"ok":true},{"id":2,"ok":true},{"id":3,"ok":false}],"empty":[]}`
+	many := `{"xs":[` + strings.TrimSuffix(strings.Repeat(`"bad",`, 50), ",") + `]}`
+	tests := []struct {
+		name string
+		body string
+		want map[string]string
+		// problems are parts of the one problem expected; none for a match.
+		problems []string
+	}{
+		{"single match equal", doc, map[string]string{"$.status": "UP", "$.n": "7"}, nil},
+		{"single match differs", doc, map[string]string{"$.status": "DOWN"}, []string{`json $.status is "UP", want "DOWN"`}},
+		{"every match equal", doc, map[string]string{"$.items[0:2].ok": "true"}, nil},
+		{"one of several differs", doc, map[string]string{"$.items[*].ok": "true"}, []string{`json $.items[*].ok: 1 of 3 values are not "true": false`}},
+		{"first matches but the rest do not", doc, map[string]string{"$.items[*].id": "1"}, []string{`2 of 3 values are not "1": 2, 3`}},
+		{"any: one match is enough", doc, map[string]string{"any $.items[*].id": "3"}, nil},
+		{"any: none matches", doc, map[string]string{"any $.items[*].id": "9"}, []string{`json $.items[*].id: none of 3 values is "9": 1, 2, 3`}},
+		{"nothing matched", doc, map[string]string{"$.nope": "x"}, []string{`json $.nope matched nothing, want "x"`}},
+		{"an empty list matches nothing", doc, map[string]string{"$.empty[*]": "x"}, []string{"matched nothing"}},
+		{"any: nothing matched", doc, map[string]string{"any $.nope[*]": "x"}, []string{`json $.nope[*] matched nothing, want "x"`}},
+		{"mismatches are listed up to a bound", many, map[string]string{"$.xs[*]": "good"}, []string{`50 of 50 values are not "good": "bad", "bad"`, "and 45 more"}},
+		{"not json", "<html>", map[string]string{"$.a": "x"}, []string{"body is not JSON"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := evaluateJSON(tt.want, []byte(tt.body))
+			if len(tt.problems) == 0 {
+				if len(got) != 0 {
+					t.Fatalf("problems %q, want none", got)
+				}
+				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("problems %q, want one containing %q", got, tt.problems)
+			}
+			for _, part := range tt.problems {
+				if !strings.Contains(got[0], part) {
+					t.Errorf("problem %q does not contain %q", got[0], part)
+				}
 			}
 		})
 	}

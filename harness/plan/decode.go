@@ -36,14 +36,21 @@ type decoder struct {
 	// bad marks values that could not be decoded; validation leaves them
 	// alone, they already have an error.
 	bad map[string]bool
+	// count is how many values have been decoded, aliases expanded; past
+	// MaxValues decoding stops and tooMany is set.
+	count   int
+	tooMany bool
+	// merging holds the mappings whose merge keys are being expanded.
+	merging map[*yaml.Node]bool
 }
 
 func newDecoder(file string) *decoder {
 	return &decoder{
-		file:   file,
-		values: map[string]position{},
-		keys:   map[string]position{},
-		bad:    map[string]bool{},
+		file:    file,
+		values:  map[string]position{},
+		keys:    map[string]position{},
+		bad:     map[string]bool{},
+		merging: map[*yaml.Node]bool{},
 	}
 }
 
@@ -58,6 +65,21 @@ func (d *decoder) errorAt(p position, field, format string, args ...any) {
 	})
 }
 
+// spend counts one more value, at n, against MaxValues, and reports
+// whether decoding may go on. Aliases let a small file name a great many
+// values; past the cap the plan is refused, once.
+func (d *decoder) spend(n *yaml.Node) bool {
+	d.count++
+	if d.count <= MaxValues {
+		return true
+	}
+	if !d.tooMany {
+		d.tooMany = true
+		d.errorAt(at(n), "", "the plan has more than %d values, aliases and merge keys expanded; expected at most that many", MaxValues)
+	}
+	return false
+}
+
 // reject records that the value at path, node n, is not what was expected.
 func (d *decoder) reject(n *yaml.Node, path, format string, args ...any) {
 	d.bad[path] = true
@@ -68,6 +90,9 @@ var durationType = reflect.TypeFor[Duration]()
 
 // value decodes n into v, which is addressable.
 func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
+	if !d.spend(n) {
+		return
+	}
 	for n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
@@ -239,7 +264,23 @@ func (d *decoder) duration(n *yaml.Node, v reflect.Value, path string) {
 		d.reject(n, path, "expected a duration that is not negative, got %s", n.Value)
 		return
 	}
+	if dur > MaxDuration {
+		d.reject(n, path, "expected a duration of at most %s, got %s", formatDuration(MaxDuration), n.Value)
+		return
+	}
 	v.Set(reflect.ValueOf(Duration{Duration: dur, Set: true}))
+}
+
+// formatDuration writes d as a plan would: "24h", not "24h0m0s".
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // pair is one key and its value in a mapping.
@@ -273,7 +314,12 @@ func (d *decoder) pairs(n *yaml.Node, path string) []pair {
 		first[k.Value] = k
 		out = append(out, pair{k, val})
 	}
+	// A mapping merged into itself, through an alias, would be merged
+	// again for ever.
+	d.merging[n] = true
+	defer delete(d.merging, n)
 	for _, m := range merges {
+		use := m
 		for m.Kind == yaml.AliasNode {
 			m = m.Alias
 		}
@@ -294,6 +340,13 @@ func (d *decoder) pairs(n *yaml.Node, path string) []pair {
 			if src.Kind != yaml.MappingNode {
 				d.errorAt(at(src), path, "expected a mapping to merge, got %s", describe(src))
 				continue
+			}
+			if d.merging[src] {
+				d.errorAt(at(use), path, "merge key merges a mapping into itself")
+				continue
+			}
+			if !d.spend(src) {
+				return out
 			}
 			for _, kv := range d.pairs(src, path) {
 				if _, ok := first[kv.key.Value]; ok {

@@ -3,7 +3,6 @@ package plan
 import (
 	"github.com/postflight/postflight/harness/packages"
 	"net/http"
-	"path/filepath"
 	"time"
 )
 
@@ -35,9 +34,7 @@ func (p *Plan) applyDefaults() {
 			if pv.Intended == "" {
 				pv.Intended = IntendedHighestSemver
 			}
-			if pv.Compose != "" && !filepath.IsAbs(pv.Compose) {
-				pv.Compose = filepath.Join(p.Dir(), pv.Compose)
-			}
+			pv.Compose = p.Resolve(pv.Compose)
 		}
 		if c.Kind == KindPackages && c.Packages == nil {
 			c.Packages = &PackagesSpec{}

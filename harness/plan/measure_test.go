@@ -184,7 +184,7 @@ func TestParseLoadAndPropagationErrors(t *testing.T) {
 		{"propagation without reads", "  - {name: p, kind: propagation, service: api, propagation: {write: {path: '/kv/{token}'}, reads: []}, budgets: {propagation: {max: 1s}}}\n",
 			5, 99, "expected at least one read endpoint"},
 		{"zero samples", "  - {name: p, kind: propagation, service: api, propagation: {write: {path: '/kv/{token}'}, reads: [{path: /}], samples: 0}, budgets: {propagation: {max: 1s}}}\n",
-			5, 121, "expected at least 1 sample"},
+			5, 121, "expected a number of samples between 1 and 10000, got 0"},
 		{"propagation budget equal to the sample timeout", "  - {name: p, kind: propagation, service: api, propagation: {write: {path: '/kv/{token}'}, reads: [{path: /}], timeout: 2s}, budgets: {propagation: {p50: 500ms, max: 2s}}}\n",
 			5, 167, "checks[0].budgets.propagation.max: budget 2s is not less than the sample timeout 2s"},
 		{"propagation budget over the default sample timeout", "  - {name: p, kind: propagation, service: api, propagation: {write: {path: '/kv/{token}'}, reads: [{path: /}]}, budgets: {propagation: {p99: 1m}}}\n",

@@ -440,6 +440,18 @@ func (d Duration) Or(def time.Duration) time.Duration {
 // Dir is the directory relative paths in the plan are resolved against.
 func (p *Plan) Dir() string { return filepath.Dir(p.Path) }
 
+// Resolve returns a path written in the plan as the file it names: an
+// absolute path as it is, a relative one relative to the plan's directory.
+// Every path field of a plan (stack.replica.compose, provenance.compose,
+// report.dir, rollback.state_dir, the webhook's ca_file) goes through it.
+// An empty path stays empty: the field is unset.
+func (p *Plan) Resolve(name string) string {
+	if name == "" || filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(p.Dir(), name)
+}
+
 // ServicePort is a stack service and one of its ports (0: its only one).
 type ServicePort struct {
 	Service string

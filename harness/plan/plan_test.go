@@ -87,7 +87,7 @@ func TestLoadFullPlan(t *testing.T) {
 	if order.Request.Body != `{"sku": "A-1", "qty": 2}` {
 		t.Errorf("checks[1] body = %q", order.Request.Body)
 	}
-	if order.Expect.Status != 201 || order.Expect.JSON["$.qty"] != "2" || order.Expect.BodyRegexp != `"id":\s*"[0-9a-f-]+"` {
+	if order.Expect.Status != 201 || order.Expect.JSON["$.qty"] != "2" || order.Expect.JSON["any $.items[*].sku"] != "A-1" || order.Expect.BodyRegexp != `"id":\s*"[0-9a-f-]+"` {
 		t.Errorf("checks[1] expect = %+v", order.Expect)
 	}
 	if order.Timeout != (Duration{3 * time.Second, true}) || order.Retries != 2 {
@@ -319,7 +319,7 @@ checks:
     service: api
     retries: -2
 `,
-			line: 8, col: 14, want: "checks[0].retries: expected a number of retries that is not negative, got -2",
+			line: 8, col: 14, want: "checks[0].retries: expected a number of retries between 0 and 1000, got -2",
 		},
 		{
 			name: "missing version",
@@ -596,6 +596,20 @@ checks:
       json: {"status": ok}
 `,
 			line: 9, col: 14, want: `invalid JSONPath selector "status"`,
+		},
+		{
+			name: "any before something that is not a selector",
+			plan: `version: 1
+stack:
+  replica: {compose: compose.yaml, under_test: [api]}
+checks:
+  - name: health
+    kind: http
+    service: api
+    expect:
+      json: {"any status": ok}
+`,
+			line: 9, col: 14, want: `invalid JSONPath selector "any status"`,
 		},
 		{
 			name: "inconclusive policy",

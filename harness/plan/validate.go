@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ohler55/ojg/jp"
 	"io/fs"
 	"maps"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -29,8 +27,6 @@ type validator struct {
 	*decoder
 	ctx  context.Context
 	plan *Plan
-	// dir is the plan's directory, for relative paths inside it.
-	dir string
 	// services is the stack's services and their ports (for an existing
 	// stack: no ports); nil when they could not be read.
 	services map[string][]int
@@ -108,6 +104,24 @@ func (v *validator) nonEmpty(path, field, value string) bool {
 	return true
 }
 
+// between checks an integer given at path: lo <= n <= hi. what names the
+// value in the message ("a number of retries").
+func (v *validator) between(path string, n, lo, hi int, what string) bool {
+	if !v.has(path) || (n >= lo && n <= hi) {
+		return true
+	}
+	v.fail(path, "expected %s between %d and %d, got %d", what, lo, hi, n)
+	v.bad[path] = true
+	return false
+}
+
+// atMost checks that the list at path has at most limit items.
+func (v *validator) atMost(path string, n, limit int, what string) {
+	if n > limit {
+		v.fail(path, "expected at most %d %s, got %d", limit, what, n)
+	}
+}
+
 // positive checks an optional duration that, when set, must not be zero.
 func (v *validator) positive(path string, d Duration) {
 	if d.Set && d.Duration == 0 {
@@ -165,10 +179,7 @@ func (v *validator) replica(r *Replica) {
 
 // compose reads the compose file named at path.
 func (v *validator) compose(path, name string) {
-	file := name
-	if !filepath.IsAbs(file) {
-		file = filepath.Join(v.dir, file)
-	}
+	file := v.plan.Resolve(name)
 	services, err := ComposeServices(v.ctx, file)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && file != name:
@@ -227,11 +238,14 @@ func (v *validator) undefined(name string) string {
 // service: it must be one the compose file gives the service, and may be
 // left out only when the service has exactly one.
 func (v *validator) port(path, service string, port int) {
+	pp := path + ".port"
+	if !v.between(pp, port, 1, 65535, "a port") {
+		return
+	}
 	ports, ok := v.services[service]
 	if !ok || v.plan.Stack.Replica == nil {
 		return
 	}
-	pp := path + ".port"
 	if v.has(pp) {
 		if !slices.Contains(ports, port) {
 			v.fail(pp, "service %s has no port %d; %s", service, port, portList(ports))
@@ -280,6 +294,7 @@ func (v *validator) checks() {
 	if len(p.Checks) == 0 && !v.bad["checks"] {
 		v.fail("checks", "expected at least one check")
 	}
+	v.atMost("checks", len(p.Checks), MaxChecks, "checks")
 	names := map[string]string{} // name -> path of its first use
 	for i := range p.Checks {
 		c := &p.Checks[i]
@@ -299,14 +314,13 @@ func (v *validator) checks() {
 		}
 		v.kindOnly(path, c)
 		v.positive(path+".timeout", c.Timeout)
+		v.between(path+".port", c.Port, 1, 65535, "a port")
 		switch c.Kind {
 		case KindHTTP:
 			v.target(path, c)
 			v.request(path+".request", c.Request)
 			v.expect(path+".expect", c.Expect)
-			if c.Retries < 0 {
-				v.fail(path+".retries", "expected a number of retries that is not negative, got %d", c.Retries)
-			}
+			v.between(path+".retries", c.Retries, 0, MaxRetries, "a number of retries")
 		case KindLoad:
 			v.loadCheck(path, c)
 		case KindPropagation:
@@ -327,9 +341,7 @@ func (v *validator) target(path string, c *Check) {
 	pp := path + ".port"
 	if v.has(pp) {
 		switch {
-		case c.Port < 1 || c.Port > 65535:
-			v.fail(pp, "expected a port between 1 and 65535, got %d", c.Port)
-			v.bad[pp] = true
+		case !v.between(pp, c.Port, 1, 65535, "a port"):
 		case hasURL:
 			v.fail(pp, `port applies to "service", not "url": put the port in the URL`)
 		case v.plan.Stack.Existing != nil && v.plan.Stack.Replica == nil:
@@ -373,12 +385,8 @@ func (v *validator) expect(path string, e HTTPExpect) {
 		}
 	}
 	for sel := range e.JSON {
-		if _, err := jp.ParseString(sel); err != nil || !strings.HasPrefix(sel, "$") {
-			why := "it must start with $"
-			if err != nil {
-				why = err.Error()
-			}
-			v.failKey(joinKey(path+".json", sel), "invalid JSONPath selector %q (like $.status or $.items[0].id): %s", sel, why)
+		if _, err := ParseJSONSelector(sel); err != nil {
+			v.failKey(joinKey(path+".json", sel), "invalid JSONPath selector %q (like $.status, $.items[*].id or %s$.items[*].id): %v", sel, AnyMatch, err)
 		}
 	}
 }
@@ -450,14 +458,16 @@ func (v *validator) rollback() {
 				v.absoluteURL(wp+".url", r.Webhook.URL)
 			}
 			v.required(wp, "secret_env")
-			if v.has(wp+".attempts") && r.Webhook.Attempts < 1 {
-				v.fail(wp+".attempts", "expected at least 1 attempt, got %d", r.Webhook.Attempts)
-			}
+			v.between(wp+".attempts", r.Webhook.Attempts, 1, MaxWebhookAttempts, "a number of attempts")
 		}
 	default:
 		v.fail(path+".driver", "unknown rollback driver %q; known drivers are %s%s", r.Driver, quoteList(rollbackDrivers), didYouMean(r.Driver, rollbackDrivers))
 	}
 	v.positive(path+".timeout", r.Timeout)
+	v.positive(path+".lock_timeout", r.LockTimeout)
+	if r.Docker != nil {
+		v.positive(path+".docker.health_timeout", r.Docker.HealthTimeout)
+	}
 	var checks []string
 	for _, c := range v.plan.Checks {
 		if c.Name != "" {

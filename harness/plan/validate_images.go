@@ -39,7 +39,7 @@ func (v *validator) provenanceCheck(path string, c *Check) {
 		}
 	}
 	if v.has(sp + ".compose") {
-		if _, err := os.Stat(filepath.Join(v.dir, p.Compose)); err != nil {
+		if _, err := os.Stat(v.plan.Resolve(p.Compose)); err != nil {
 			v.fail(sp+".compose", "compose file %q: %v", p.Compose, unwrapPath(err))
 		}
 	}

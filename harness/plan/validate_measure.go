@@ -3,7 +3,6 @@ package plan
 import (
 	"fmt"
 
-	"github.com/ohler55/ojg/jp"
 	"maps"
 	"slices"
 	"strings"
@@ -50,13 +49,20 @@ func (v *validator) loadCheck(path string, c *Check) {
 			v.fail(path, "missing required field %q: the rate, duration and targets of the load", "load")
 		}
 	} else {
-		v.required(lp, "rate")
-		if v.required(lp, "duration") && c.Load.Duration.Duration == 0 {
+		hasRate := v.required(lp, "rate")
+		hasDuration := v.required(lp, "duration")
+		if hasDuration && c.Load.Duration.Duration == 0 {
 			v.fail(lp+".duration", "expected a duration longer than 0")
+		}
+		if hasRate && c.Load.Rate > MaxRate {
+			v.fail(lp+".rate", "expected a rate of at most %d/s, got %s", MaxRate, c.Load.Rate)
+		} else if hasRate && hasDuration && !v.bad[lp+".warmup"] {
+			v.loadSize(lp, c.Load)
 		}
 		if v.required(lp, "targets") && len(c.Load.Targets) == 0 && !v.bad[lp+".targets"] {
 			v.fail(lp+".targets", "expected at least one target")
 		}
+		v.atMost(lp+".targets", len(c.Load.Targets), MaxTargets, "targets")
 		for i := range c.Load.Targets {
 			tp := fmt.Sprintf("%s.targets[%d]", lp, i)
 			v.endpoint(tp, &c.Load.Targets[i], c.Service)
@@ -81,6 +87,18 @@ func (v *validator) loadCheck(path string, c *Check) {
 	b := path + ".budgets"
 	if !v.budgetsGiven(b+".latency") && !v.has(b+".error_rate") && !v.has(b+".throughput") && !v.budgetsGiven(b+".propagation") && !v.erredUnder(b) {
 		v.fail(path, "a load check needs budgets: latency percentiles, error_rate, throughput or propagation")
+	}
+}
+
+// loadSize checks that a load sends at least one request in its duration,
+// and at most MaxLoadRequests in all.
+func (v *validator) loadSize(path string, l *LoadSpec) {
+	rate := float64(l.Rate)
+	switch all := rate * (l.Warmup.Duration + l.Duration.Duration).Seconds(); {
+	case all > MaxLoadRequests:
+		v.fail(path, "the load sends %.0f requests (rate x (warmup + duration)); expected at most %d requests", all, MaxLoadRequests)
+	case l.Duration.Duration > 0 && rate*l.Duration.Seconds() < 1:
+		v.fail(path, "the load sends less than one request in %s at %s: raise the rate or the duration", formatDuration(l.Duration.Duration), l.Rate)
 	}
 }
 
@@ -118,14 +136,11 @@ func (v *validator) propagation(path string, p *Propagation, service string) {
 	for i := range p.Reads {
 		v.endpoint(fmt.Sprintf("%s.reads[%d]", path, i), &p.Reads[i], service)
 	}
-	if v.has(path+".samples") && p.Samples < 1 {
-		v.fail(path+".samples", "expected at least 1 sample, got %d", p.Samples)
-	}
-	if v.has(path+".concurrency") && p.Concurrency < 1 {
-		v.fail(path+".concurrency", "expected a concurrency of at least 1, got %d", p.Concurrency)
-	}
+	v.atMost(path+".reads", len(p.Reads), MaxReads, "reads")
+	v.between(path+".samples", p.Samples, 1, MaxSamples, "a number of samples")
+	v.between(path+".concurrency", p.Concurrency, 1, MaxConcurrency, "a concurrency")
 	if v.has(path + ".field") {
-		if _, err := jp.ParseString(p.Field); err != nil || !strings.HasPrefix(p.Field, "$") {
+		if _, err := parseJSONPath(p.Field); err != nil {
 			v.fail(path+".field", "invalid JSONPath selector %q (like $.value)", p.Field)
 		}
 	}
@@ -194,9 +209,7 @@ func (v *validator) endpoint(path string, e *Endpoint, checkService string) {
 	if v.has(path+".path") && !strings.HasPrefix(e.Path, "/") {
 		v.fail(path+".path", `expected a path starting with "/", got %q`, e.Path)
 	}
-	if v.has(path+".weight") && e.Weight < 0 {
-		v.fail(path+".weight", "expected a weight that is not negative, got %d", e.Weight)
-	}
+	v.between(path+".weight", e.Weight, 1, MaxWeight, "a weight")
 }
 
 // erredUnder reports whether the value at path, or one inside it, already

@@ -2,7 +2,6 @@ package rollback
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/postflight/postflight/harness/plan"
@@ -80,8 +79,8 @@ func FromPlan(p *plan.Plan) (*Runner, error) {
 		if dir, err = DefaultStateDir(); err != nil {
 			return nil, err
 		}
-	case !filepath.IsAbs(dir):
-		dir = filepath.Join(p.Dir(), dir)
+	default:
+		dir = p.Resolve(dir)
 	}
 	return &Runner{Driver: d, StateDir: dir, LockTimeout: r.LockTimeout.Or(DefaultLockTimeout)}, nil
 }
@@ -106,10 +105,7 @@ func ConfigFromPlan(p *plan.Plan) Config {
 	case DriverWebhook:
 		if w := r.Webhook; w != nil {
 			cfg.Webhook = &WebhookConfig{URL: w.URL, SecretEnv: w.SecretEnv, Timeout: timeout, Attempts: w.Attempts,
-				Backoff: w.Backoff.Duration, CAFile: w.CAFile}
-			if cfg.Webhook.CAFile != "" && !filepath.IsAbs(cfg.Webhook.CAFile) {
-				cfg.Webhook.CAFile = filepath.Join(p.Dir(), cfg.Webhook.CAFile)
-			}
+				Backoff: w.Backoff.Duration, CAFile: p.Resolve(w.CAFile)}
 		}
 	}
 	return cfg
