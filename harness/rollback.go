@@ -66,7 +66,7 @@ func (r *run) noteRollbackError(rb *report.Rollback, err error) {
 }
 
 func (r *run) rollbackRequest(reason string) rollback.Request {
-	req := rollback.Request{RunID: r.rep.RunID, PlanPath: r.plan.Path, OldImage: r.rep.OldImage,
+	req := rollback.Request{RunID: r.rep.RunID, PlanPath: rollback.PlanPath(r.plan.Path), OldImage: r.rep.OldImage,
 		NewImage: r.rep.NewImage, Reason: reason, Failing: rollback.FailuresFrom(r.rep.Checks)}
 	if rep := r.plan.Stack.Replica; rep != nil {
 		req.Services = rep.UnderTest
@@ -143,9 +143,10 @@ func RollBack(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, 
 	return r.rep, nil
 }
 
-// ResumeRollbacks converges every rollback an interrupted run left
-// unfinished in the plan's state directory, verifying each with the plan's
-// verify checks. With nothing to resume the outcome is passed (exit 0).
+// ResumeRollbacks converges every rollback an interrupted run of this plan
+// (the same plan file, see rollback.PlanPath) left unfinished in the plan's
+// state directory, verifying each with the plan's verify checks; other
+// plans' journals there are left alone. With nothing to resume the outcome is passed (exit 0).
 func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error) {
 	r := newRun(p, opts)
 	runner, err := rollback.FromPlan(p)
@@ -158,7 +159,7 @@ func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.R
 	if err := r.rollbackPreflight(ctx); err != nil {
 		return nil, fmt.Errorf("%s: %w", p.Path, err)
 	}
-	pending, err := rollback.Pending(runner.StateDir)
+	pending, err := rollback.PendingOf(runner.StateDir, r.plan.Path)
 	if err != nil {
 		return nil, fmt.Errorf("read rollback journals in %s: %w", runner.StateDir, err)
 	}
@@ -166,7 +167,7 @@ func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.R
 	r.rep.Stack = st.String()
 	defer r.down(ctx, st)
 	if len(pending) == 0 {
-		r.rep.Verdict = slo.Verdict{Status: slo.Pass, Reason: "no unfinished rollback in " + runner.StateDir}
+		r.rep.Verdict = slo.Verdict{Status: slo.Pass, Reason: "no unfinished rollback of this plan in " + runner.StateDir}
 		r.conclude(ctx)
 		r.writeReports()
 		return r.rep, nil
@@ -178,7 +179,7 @@ func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.R
 	rb := &report.Rollback{Reason: reason, Configured: true, Plan: pending[0].String()}
 	r.rep.Rollback, r.rep.Verdict = rb, slo.Verdict{Status: slo.Fail, Reason: reason}
 	outs, err := rollback.Resume(ctx, runner.StateDir, rollback.ResumeOptions{
-		LockTimeout: runner.LockTimeout, Verify: r.verifier(st, rb), Logf: r.prefixed("rollback")})
+		LockTimeout: runner.LockTimeout, Verify: r.verifier(st, rb), Logf: r.prefixed("rollback"), Plan: r.plan.Path})
 	if len(outs) > 0 {
 		rb.Outcome = &outs[len(outs)-1]
 	} else {

@@ -18,25 +18,7 @@ import (
 // commandPlan writes an existing-stack plan whose rollback runs script.
 func commandPlan(t *testing.T, script string) string {
 	t.Helper()
-	dir := t.TempDir()
-	src := fmt.Sprintf(`version: 1
-stack:
-  existing:
-    services:
-      web: {url: %q}
-checks:
-  - {name: health, kind: http, service: web, timeout: 200ms}
-rollback:
-  driver: command
-  command: [sh, -c, %q]
-  state_dir: state
-  lock_timeout: 300ms
-`, nettest.RefusedURL(t), script)
-	path := filepath.Join(dir, "postflight.yaml")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return argvPlan(t, t.TempDir(), []string{"sh", "-c", script}, "state")
 }
 
 // Two rollbacks of one target at once: exactly one rolls back; the other
@@ -109,5 +91,89 @@ func TestResumeNeedsARollbackDriver(t *testing.T) {
 	_, err := harness.ResumeRollbacks(context.Background(), p, harness.Options{OldImage: "app:1"})
 	if err == nil || !strings.Contains(err.Error(), "configures no rollback to resume") || strings.Contains(err.Error(), "<nil>") {
 		t.Errorf("err %v", err)
+	}
+}
+
+// argvPlan writes, in dir, an existing-stack plan whose rollback runs argv
+// with its journals and locks in stateDir.
+func argvPlan(t *testing.T, dir string, argv []string, stateDir string) string {
+	t.Helper()
+	var quoted []string
+	for _, a := range argv {
+		quoted = append(quoted, fmt.Sprintf("%q", a))
+	}
+	src := fmt.Sprintf(`version: 1
+stack:
+  existing:
+    services:
+      web: {url: %q}
+checks:
+  - {name: health, kind: http, service: web, timeout: 200ms}
+rollback:
+  driver: command
+  command: [%s]
+  state_dir: %q
+  lock_timeout: 300ms
+`, nettest.RefusedURL(t), strings.Join(quoted, ", "), stateDir)
+	path := filepath.Join(dir, "postflight.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// A rollback command that cannot start (missing, not executable) rolled
+// nothing back: both the rollback and its resume are failed rollbacks that
+// say why, never "rolled back".
+func TestRollbackCommandThatCannotStartFails(t *testing.T) {
+	for _, tt := range []struct{ name, script string }{
+		{"missing script", ""},
+		{"script not executable", "#!/bin/sh\nexit 0\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tt.script != "" {
+				if err := os.WriteFile(filepath.Join(dir, "rollback.sh"), []byte(tt.script), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p := loadPlan(t, argvPlan(t, dir, []string{"./rollback.sh"}, "state"))
+			rep, err := harness.RollBack(context.Background(), p, harness.Options{OldImage: "app:1"})
+			if err != nil || rep.ExitCode != 5 || !strings.Contains(rep.Summary, "rollback.sh") {
+				t.Fatalf("rollback: %v, exit %d: %s", err, rep.ExitCode, rep.Summary)
+			}
+			rep, err = harness.ResumeRollbacks(context.Background(), p, harness.Options{OldImage: "app:1"})
+			if err != nil || rep.ExitCode != 5 || rep.Outcome != report.RollbackFailed || !strings.Contains(rep.Summary, "rollback.sh") {
+				t.Fatalf("resume: %v, exit %d: %s", err, rep.ExitCode, rep.Summary)
+			}
+		})
+	}
+}
+
+// A resume with plan B converges plan B's rollbacks only: plan A's
+// unfinished journal in the same state directory is left as it was.
+func TestResumeTouchesOnlyItsOwnPlansJournals(t *testing.T) {
+	state, ran := t.TempDir(), filepath.Join(t.TempDir(), "ran")
+	dirA, dirB := t.TempDir(), t.TempDir()
+	planA := loadPlan(t, argvPlan(t, dirA, []string{"sh", "-c", `echo A >> "` + ran + `"; exit 1`}, state))
+	planB := loadPlan(t, argvPlan(t, dirB, []string{"sh", "-c", `echo B >> "` + ran + `"`}, state))
+	if rep, err := harness.RollBack(context.Background(), planA, harness.Options{OldImage: "app:1"}); err != nil || rep.ExitCode != 5 {
+		t.Fatalf("plan A's rollback: %v %+v", err, rep)
+	}
+	pending, err := filepath.Glob(filepath.Join(state, "journal", "*.jsonl"))
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("journals %v, %v", pending, err)
+	}
+	before, _ := os.ReadFile(pending[0])
+
+	rep, err := harness.ResumeRollbacks(context.Background(), planB, harness.Options{OldImage: "app:1"})
+	if err != nil || rep.ExitCode != 0 || !strings.Contains(rep.Summary, "no unfinished rollback") {
+		t.Errorf("resume of plan B: %v, exit %d: %s", err, rep.ExitCode, rep.Summary)
+	}
+	if b, _ := os.ReadFile(ran); string(b) != "A\n" {
+		t.Errorf("commands that ran: %q, want plan A's once", b)
+	}
+	if after, err := os.ReadFile(pending[0]); err != nil || string(after) != string(before) {
+		t.Errorf("plan A's journal changed: %v\n%s", err, after)
 	}
 }

@@ -102,7 +102,11 @@ func (c *Command) Apply(ctx context.Context, req Request, step Step) (Result, er
 	cmd.Stderr = cmd.Stdout
 	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		res.Duration = time.Since(start)
+		return res, fmt.Errorf("rollback command %s could not start: %w", quoteArgv(c.Argv), err)
+	}
+	err := cmd.Wait()
 	res.Duration = time.Since(start)
 	res.Output = buf.String()
 	if cmd.ProcessState != nil {

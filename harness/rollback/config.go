@@ -64,7 +64,8 @@ func New(cfg Config) (Driver, error) {
 
 // FromPlan returns the rollback a plan configures; nil when it configures
 // none. Its state directory is the plan's rollback.state_dir (relative to
-// the plan), else DefaultStateDir: every rollback is journaled and locked.
+// the plan's directory, symlinks resolved: see PlanPath), else
+// DefaultStateDir: every rollback is journaled and locked.
 func FromPlan(p *plan.Plan) (*Runner, error) {
 	r := p.Rollback
 	if r.Driver == "" {
@@ -81,19 +82,22 @@ func FromPlan(p *plan.Plan) (*Runner, error) {
 			return nil, err
 		}
 	case !filepath.IsAbs(dir):
-		dir = filepath.Join(p.Dir(), dir)
+		dir = filepath.Join(planDir(p.Path), dir)
 	}
 	return &Runner{Driver: d, StateDir: dir, LockTimeout: r.LockTimeout.Or(DefaultLockTimeout)}, nil
 }
 
-// ConfigFromPlan maps a plan's rollback section to a driver Config.
+// ConfigFromPlan maps a plan's rollback section to a driver Config. Paths
+// relative to the plan are made absolute (see PlanPath): a journal is
+// resumed from any working directory, and its targets name one place.
 func ConfigFromPlan(p *plan.Plan) Config {
 	r := p.Rollback
+	dir := planDir(p.Path)
 	timeout := r.Timeout.Or(plan.DefaultRollbackLimit)
 	cfg := Config{Driver: r.Driver}
 	switch r.Driver {
 	case DriverCommand:
-		cfg.Command = &CommandConfig{Argv: r.Command, Dir: p.Dir(), Timeout: timeout}
+		cfg.Command = &CommandConfig{Argv: r.Command, Dir: dir, Timeout: timeout}
 	case DriverSwarm:
 		if s := r.Swarm; s != nil {
 			cfg.Swarm = &SwarmConfig{Services: s.Services, Stack: s.Stack, Image: s.Image, Timeout: timeout}
@@ -108,7 +112,7 @@ func ConfigFromPlan(p *plan.Plan) Config {
 			cfg.Webhook = &WebhookConfig{URL: w.URL, SecretEnv: w.SecretEnv, Timeout: timeout, Attempts: w.Attempts,
 				Backoff: w.Backoff.Duration, CAFile: w.CAFile}
 			if cfg.Webhook.CAFile != "" && !filepath.IsAbs(cfg.Webhook.CAFile) {
-				cfg.Webhook.CAFile = filepath.Join(p.Dir(), cfg.Webhook.CAFile)
+				cfg.Webhook.CAFile = filepath.Join(dir, cfg.Webhook.CAFile)
 			}
 		}
 	}

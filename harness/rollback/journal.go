@@ -249,6 +249,24 @@ func Pending(stateDir string) ([]Unfinished, error) {
 	return unfinished, err
 }
 
+// PendingOf lists the unfinished rollbacks of one plan journaled in
+// stateDir, oldest first: those whose request names the same plan file
+// (compared by PlanPath). All of them when planPath is empty.
+func PendingOf(stateDir, planPath string) ([]Unfinished, error) {
+	all, err := Pending(stateDir)
+	if planPath == "" {
+		return all, err
+	}
+	want := PlanPath(planPath)
+	var mine []Unfinished
+	for _, u := range all {
+		if p := u.Decision.Request.PlanPath; p != "" && filepath.IsAbs(p) && PlanPath(p) == want {
+			mine = append(mine, u)
+		}
+	}
+	return mine, err
+}
+
 // removeFinished removes the journals of finished rollbacks: their process
 // died between writing "finished" and removing the file.
 func removeFinished(stateDir string) error {

@@ -107,7 +107,7 @@ func (r *Runner) RollBack(ctx context.Context, req Request) (out Outcome, err er
 			}
 			r.logf("resuming the interrupted %s", u)
 			out.Resumed = append(out.Resumed, u.Decision.RunID)
-			if _, err := r.resume(ctx, u.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if _, err := r.resume(ctx, u.Path); err != nil && !errors.Is(err, errJournalGone) {
 				return out, fmt.Errorf("resume interrupted rollback %s: %w", u.Decision.RunID, err)
 			}
 		}
@@ -134,11 +134,20 @@ func (r *Runner) RollBack(ctx context.Context, req Request) (out Outcome, err er
 	return out, err
 }
 
+// errJournalGone says a journal was removed before it could be resumed:
+// another process finished its rollback meanwhile. Only the journal's own
+// absence means that; a driver's "not found" (a missing rollback script)
+// is a failure.
+var errJournalGone = errors.New("journal removed: the rollback was finished by another process")
+
 // resume converges one journaled rollback; the caller holds its locks.
 func (r *Runner) resume(ctx context.Context, path string) (out Outcome, err error) {
 	start := time.Now()
 	defer func() { out.Duration = time.Since(start) }()
 	j, entries, err := openJournal(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return out, errJournalGone
+	}
 	if err != nil {
 		return out, err
 	}
