@@ -55,6 +55,9 @@ func (r *run) rollBack(ctx context.Context, st stack.Stack, reason string) {
 func (r *run) noteRollbackError(rb *report.Rollback, err error) {
 	var locked *rollback.LockedError
 	switch {
+	case err == nil && rb.Outcome.AlreadyBy != "":
+		r.logf("rollback: %s", rb.Outcome.Output)
+		return
 	case err == nil:
 		r.logf("rollback: done in %s", rb.Outcome.Duration.Round(time.Millisecond))
 		return

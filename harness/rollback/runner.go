@@ -15,7 +15,10 @@ import (
 // rollback is safe to interrupt and to race:
 //
 //  1. it locks every target the driver names, waiting up to LockTimeout for
-//     another rollback of them to end, then returns a *LockedError;
+//     another rollback of them to end, then returns a *LockedError; when
+//     the rollback it waited for rolled the same new version back to the
+//     same old one, it does not act again and takes that outcome (see
+//     Settled and Outcome.AlreadyBy);
 //  2. it converges any unfinished rollback of those targets journaled in
 //     the state directory (Outcome.Resumed);
 //  3. the driver decides the steps, changing nothing: an error here (a
@@ -87,11 +90,16 @@ func (r *Runner) RollBack(ctx context.Context, req Request) (out Outcome, err er
 	targets := r.Driver.Targets(req)
 	holder := me(req.RunID)
 	if r.StateDir != "" {
+		waited := time.Now()
 		lk, err := acquireLocks(ctx, r.StateDir, targets, holder, r.lockTimeout())
 		if err != nil {
 			return out, err
 		}
 		defer lk.release()
+		// The holder we waited for may have done what we were about to.
+		if s := settledSince(r.StateDir, targets, req, waited); s != nil {
+			return out, r.alreadyDone(ctx, req, s, &out)
+		}
 		// A journal that cannot be read names no target, so it blocks no
 		// rollback; Resume reports it.
 		if err := removeFinished(r.StateDir); err != nil {
@@ -104,6 +112,11 @@ func (r *Runner) RollBack(ctx context.Context, req Request) (out Outcome, err er
 		for _, u := range pending {
 			if !overlaps(u.Decision.Targets, targets) {
 				continue
+			}
+			if u.Last.Event == EventFailed && u.Last.Time.After(waited) && sameImages(u.Decision.Request, req) {
+				out.AlreadyBy = u.Decision.RunID
+				return out, fmt.Errorf("run %s rolled the same target back from %s to %s while this rollback waited, and failed: %s; not tried again (postflight rollback --resume tries again)",
+					u.Decision.RunID, orUnknown(req.NewImage), orUnknown(req.OldImage), u.Last.Error)
 			}
 			r.logf("resuming the interrupted %s", u)
 			out.Resumed = append(out.Resumed, u.Decision.RunID)
@@ -133,6 +146,29 @@ func (r *Runner) RollBack(ctx context.Context, req Request) (out Outcome, err er
 	err = r.carryOut(ctx, j, r.Driver, dec, false, &out)
 	return out, err
 }
+
+// alreadyDone reports a rollback that found its target rolled back, from
+// the same new version to the same old one, by the rollback it waited for:
+// it does not act again, and the outcome is the holder's, rolled back. The
+// plan's verify checks (Runner.Verify) still run, so that what is reported
+// was seen.
+func (r *Runner) alreadyDone(ctx context.Context, req Request, s *Settled, out *Outcome) error {
+	out.AlreadyBy = s.RunID
+	out.Action = "already rolled back by run " + s.RunID
+	out.Output = fmt.Sprintf("run %s rolled %s back from %s to %s at %s while this rollback waited for it; not rolled back again",
+		s.RunID, s.Target, orUnknown(s.NewImage), orUnknown(s.OldImage), s.Finished.Format(time.RFC3339))
+	out.Verified = s.Verified
+	r.logf("%s", out.Output)
+	if r.Verify != nil {
+		if err := r.Verify(ctx, req); err != nil {
+			return fmt.Errorf("verify: %w", err)
+		}
+	}
+	out.ExitCode = 0
+	return nil
+}
+
+func sameImages(a, b Request) bool { return a.OldImage == b.OldImage && a.NewImage == b.NewImage }
 
 // errJournalGone says a journal was removed before it could be resumed:
 // another process finished its rollback meanwhile. Only the journal's own
@@ -289,6 +325,9 @@ func (r *Runner) carryOut(ctx context.Context, j *journal, d Driver, dec Decisio
 	}
 	if j == nil {
 		return nil
+	}
+	if err := writeSettled(r.StateDir, dec, verified); err != nil {
+		return fail(-1, err)
 	}
 	if err := record(Entry{Event: EventFinished, Step: -1}); err != nil {
 		return fail(-1, err)
