@@ -23,6 +23,7 @@ import (
 //	resumed    another process took the rollback over
 //	started    the first change is about to be made
 //	applying   step N is about to be carried out
+//	spawned    step N's command started, in process group PGID (command driver)
 //	done       step N took effect
 //	skipped    step N was left alone: its object changed since (resume only)
 //	verifying  verification is about to run
@@ -45,6 +46,7 @@ const (
 	EventResumed   Event = "resumed"
 	EventStarted   Event = "started"
 	EventApplying  Event = "applying"
+	EventSpawned   Event = "spawned"
 	EventDone      Event = "done"
 	EventSkipped   Event = "skipped"
 	EventVerifying Event = "verifying"
@@ -62,7 +64,9 @@ type Entry struct {
 	Step  int    `json:"step"`
 	Note  string `json:"note,omitempty"`
 	Error string `json:"error,omitempty"`
-	// By is the process that wrote a decided or resumed entry.
+	// PGID is the process group of the command a spawned entry announces.
+	PGID int `json:"pgid,omitempty"`
+	// By is the process that wrote a decided, resumed or spawned entry.
 	By *Holder `json:"by,omitempty"`
 	// Decision is set on the decided entry, the journal's first.
 	Decision *Decision `json:"decision,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -202,6 +203,10 @@ func (r *Runner) resume(ctx context.Context, path string) (out Outcome, err erro
 	if c, ok := d.(io.Closer); ok {
 		defer c.Close()
 	}
+	if err := r.waitOrphans(ctx, entries, dec); err != nil {
+		j.close()
+		return out, err
+	}
 	by := me(dec.RunID)
 	if err := j.append(Entry{Event: EventResumed, Step: -1, By: &by, Note: "stopped at " + string(last.Event)}); err != nil {
 		j.close()
@@ -209,6 +214,39 @@ func (r *Runner) resume(ctx context.Context, path string) (out Outcome, err erro
 	}
 	err = r.carryOut(ctx, j, d, dec, true, &out)
 	return out, err
+}
+
+// waitOrphans waits, up to the lock timeout, for the commands a journal
+// says were started on this host and whose processes still run: the
+// process that started them died, and starting the command again beside
+// them would run two rollbacks at once. It returns a *LockedError naming
+// them when they outlive the wait.
+func (r *Runner) waitOrphans(ctx context.Context, entries []Entry, dec Decision) error {
+	host, _ := os.Hostname()
+	start := time.Now()
+	deadline := start.Add(r.lockTimeout())
+	for _, e := range entries {
+		if e.Event != EventSpawned || e.PGID <= 0 || e.By == nil || e.By.Host != host {
+			continue
+		}
+		for {
+			pids := groupMembers(e.PGID, dec.RunID)
+			if len(pids) == 0 {
+				break
+			}
+			if !time.Now().Before(deadline) {
+				return &LockedError{Target: fmt.Sprintf("%s (the command that run %s started, process group %d, still runs: pids %v)",
+					strings.Join(dec.Targets, ", "), dec.RunID, e.PGID, pids),
+					Holder: *e.By, Waited: time.Since(start)}
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(min(lockPoll, time.Until(deadline))):
+			}
+		}
+	}
+	return nil
 }
 
 // carryOut applies the decided steps and verifies them, journaling each
@@ -269,8 +307,14 @@ func (r *Runner) carryOut(ctx context.Context, j *journal, d Driver, dec Decisio
 				return fail(i, err)
 			}
 		}
+		spawned := withSpawnHook(ctx, func(pgid int) {
+			by := me(dec.RunID)
+			if err := record(Entry{Event: EventSpawned, Step: i, PGID: pgid, By: &by}); err != nil {
+				r.logf("warning: %v", err)
+			}
+		})
 		t := time.Now()
-		res, err := d.Apply(ctx, req, s)
+		res, err := d.Apply(spawned, req, s)
 		res.Step, res.Duration = s, time.Since(t)
 		out.Steps[i] = res
 		if res.Output != "" {
