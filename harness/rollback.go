@@ -11,6 +11,7 @@ import (
 	"github.com/postflight/postflight/harness/report"
 	"github.com/postflight/postflight/harness/rollback"
 	"github.com/postflight/postflight/harness/stack"
+	"github.com/postflight/postflight/internal/safetext"
 	"github.com/postflight/postflight/slo"
 	"github.com/postflight/postflight/suites"
 )
@@ -23,7 +24,7 @@ func (r *run) rollBack(ctx context.Context, st stack.Stack, reason string) {
 	r.rep.Rollback = rb
 	runner, err := rollback.FromPlan(r.plan)
 	if err != nil {
-		rb.Error = err.Error()
+		rb.Error = safetext.Text(err.Error(), 0)
 		return
 	}
 	if runner == nil {
@@ -39,7 +40,7 @@ func (r *run) rollBack(ctx context.Context, st stack.Stack, reason string) {
 		out, err := runner.DryRun(ctx, req)
 		rb.Outcome = &out
 		if err != nil {
-			rb.Error = err.Error()
+			rb.Error = safetext.Text(err.Error(), 0)
 		}
 		r.logf("rollback: dry run: would %s", rb.Plan)
 		return
@@ -64,7 +65,7 @@ func (r *run) noteRollbackError(rb *report.Rollback, err error) {
 	case errors.As(err, &locked):
 		rb.Locked = true
 	}
-	rb.Error = err.Error()
+	rb.Error = safetext.Text(err.Error(), 0)
 	r.logf("rollback: failed: %s", rb.Error)
 }
 
@@ -181,8 +182,10 @@ func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.R
 	}
 	rb := &report.Rollback{Reason: reason, Configured: true, Plan: pending[0].String()}
 	r.rep.Rollback, r.rep.Verdict = rb, slo.Verdict{Status: slo.Fail, Reason: reason}
+	cfg := rollback.ConfigFromPlan(p)
 	outs, err := rollback.Resume(ctx, runner.StateDir, rollback.ResumeOptions{
-		LockTimeout: runner.LockTimeout, Verify: r.verifier(st, rb), Logf: r.prefixed("rollback"), Plan: r.plan.Path})
+		LockTimeout: runner.LockTimeout, Verify: r.verifier(st, rb), Logf: r.prefixed("rollback"), Plan: r.plan.Path,
+		Config: &cfg})
 	if len(outs) > 0 {
 		rb.Outcome = &outs[len(outs)-1]
 	} else {

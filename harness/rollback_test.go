@@ -3,6 +3,8 @@ package harness_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,6 +104,17 @@ func argvPlan(t *testing.T, dir string, argv []string, stateDir string) string {
 	for _, a := range argv {
 		quoted = append(quoted, fmt.Sprintf("%q", a))
 	}
+	return rollbackPlan(t, dir, fmt.Sprintf(`  driver: command
+  command: [%s]
+  state_dir: %q
+  lock_timeout: 300ms
+`, strings.Join(quoted, ", "), stateDir))
+}
+
+// rollbackPlan writes, in dir, an existing-stack plan whose rollback
+// section is rollback (indented lines).
+func rollbackPlan(t *testing.T, dir, rollback string) string {
+	t.Helper()
 	src := fmt.Sprintf(`version: 1
 stack:
   existing:
@@ -110,11 +123,7 @@ stack:
 checks:
   - {name: health, kind: http, service: web, timeout: 200ms}
 rollback:
-  driver: command
-  command: [%s]
-  state_dir: %q
-  lock_timeout: 300ms
-`, nettest.RefusedURL(t), strings.Join(quoted, ", "), stateDir)
+%s`, nettest.RefusedURL(t), rollback)
 	path := filepath.Join(dir, "postflight.yaml")
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
@@ -175,5 +184,60 @@ func TestResumeTouchesOnlyItsOwnPlansJournals(t *testing.T) {
 	}
 	if after, err := os.ReadFile(pending[0]); err != nil || string(after) != string(before) {
 		t.Errorf("plan A's journal changed: %v\n%s", err, after)
+	}
+}
+
+// A webhook URL's query token and a receiver's echoed headers and terminal
+// escapes appear nowhere: not in the error, the console, the progress
+// lines, the reports or the journal.
+func TestRollbackWebhookSecretsAppearNowhere(t *testing.T) {
+	const token = "s3cretTOKEN"
+	hostile := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, "\x1b[2J\x00denied; you sent Authorization: Bearer %s\n", token)
+	}))
+	t.Cleanup(hostile.Close)
+	for _, tt := range []struct{ name, url string }{
+		{"dead port", nettest.RefusedURL(t) + "/rb?token=" + token},
+		{"receiver echoing secrets", hostile.URL + "/rb?token=" + token},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, state := t.TempDir(), t.TempDir()
+			t.Setenv("PF_TEST_WEBHOOK_SECRET", "signing-key")
+			path := rollbackPlan(t, dir, fmt.Sprintf(`  driver: webhook
+  webhook: {url: %q, secret_env: PF_TEST_WEBHOOK_SECRET, attempts: 2, backoff: 10ms}
+  state_dir: %q
+`, tt.url, state))
+			var console, progress strings.Builder
+			opts := harness.Options{OldImage: "app:1", ReportDir: filepath.Join(dir, "reports"), Console: &console, Progress: &progress}
+			rep, err := harness.RollBack(context.Background(), loadPlan(t, path), opts)
+			if err != nil || rep.ExitCode != 5 {
+				t.Fatalf("rollback: %v %+v", err, rep)
+			}
+			if !strings.Contains(rep.Summary, "token=REDACTED") {
+				t.Errorf("summary %q does not say where it posted", rep.Summary)
+			}
+			rep2, err := harness.ResumeRollbacks(context.Background(), loadPlan(t, path), opts)
+			if err != nil || rep2.ExitCode != 5 {
+				t.Fatalf("resume: %v %+v", err, rep2)
+			}
+			texts := map[string]string{"console": console.String(), "progress": progress.String(), "summary": rep.Summary + rep2.Summary}
+			files, _ := filepath.Glob(filepath.Join(dir, "reports", "*"))
+			journals, _ := filepath.Glob(filepath.Join(state, "*", "*"))
+			if len(files) == 0 || len(journals) == 0 {
+				t.Fatalf("reports %v, state %v", files, journals)
+			}
+			for _, f := range append(files, journals...) {
+				b, _ := os.ReadFile(f)
+				texts[f] = string(b)
+			}
+			for name, text := range texts {
+				for _, bad := range []string{token, "\x1b", "\x00"} {
+					if strings.Contains(text, bad) {
+						t.Errorf("%s holds %q:\n%s", name, bad, text)
+					}
+				}
+			}
+		})
 	}
 }

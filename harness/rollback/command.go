@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/postflight/postflight/internal/safetext"
 )
 
 // maxOutput bounds the command output kept for the report.
@@ -134,7 +136,7 @@ func (c *Command) Apply(ctx context.Context, req Request, step Step) (Result, er
 		err = stopGroup(cmd.Process.Pid, c.grace(), exited)
 	}
 	res.Duration = time.Since(start)
-	res.Output = buf.String()
+	res.Output = safetext.Text(buf.String(), maxOutput)
 	if cmd.ProcessState != nil {
 		res.ExitCode = cmd.ProcessState.ExitCode()
 	}

@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/postflight/postflight/internal/safetext"
 )
 
 // A journal is one rollback's record, a file of JSON lines in the state
@@ -328,7 +330,7 @@ func (u Unfinished) String() string {
 	s := fmt.Sprintf("rollback %s (%s: %s) stopped at %q on %s", u.Decision.RunID, u.Decision.Config.Driver,
 		strings.Join(objs, ", "), where, u.Last.Time.Format(time.RFC3339))
 	if u.Last.Error != "" {
-		s += ": " + u.Last.Error
+		s += ": " + safetext.Text(u.Last.Error, 0)
 	}
 	return s
 }

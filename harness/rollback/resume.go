@@ -17,6 +17,10 @@ type ResumeOptions struct {
 	Verify func(ctx context.Context, req Request) error
 	// Logf receives a line per step; nil discards them.
 	Logf func(format string, args ...any)
+	// Config is the plan's driver configuration (ConfigFromPlan): it
+	// gives a journal back what Driver.Config left out of it, a webhook
+	// URL's credentials, when it names the same receiver.
+	Config *Config
 	// Plan, when set, limits Resume to the rollbacks of that plan file
 	// (see PendingOf); the journals of other plans are left alone.
 	Plan string
@@ -32,7 +36,7 @@ type ResumeOptions struct {
 // that fails again keeps its journal, and the error is returned with the
 // others.
 func Resume(ctx context.Context, stateDir string, opts ResumeOptions) ([]Outcome, error) {
-	r := &Runner{StateDir: stateDir, LockTimeout: opts.LockTimeout, Verify: opts.Verify, Logf: opts.Logf}
+	r := &Runner{StateDir: stateDir, LockTimeout: opts.LockTimeout, Verify: opts.Verify, Logf: opts.Logf, planConfig: opts.Config}
 	if err := removeFinished(stateDir); err != nil {
 		return nil, err
 	}

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/postflight/postflight/internal/safetext"
 )
 
 // Runner carries a rollback out with a Driver. With a state directory a
@@ -44,6 +47,9 @@ type Runner struct {
 	Verify func(ctx context.Context, req Request) error
 	// Logf receives a line per step; nil discards them.
 	Logf func(format string, args ...any)
+
+	// planConfig is ResumeOptions.Config.
+	planConfig *Config
 }
 
 // Describe says what a rollback of req does, without looking at the target.
@@ -195,7 +201,12 @@ func (r *Runner) resume(ctx context.Context, path string) (out Outcome, err erro
 		out.ExitCode = 0
 		return out, j.remove()
 	}
-	d, err := New(dec.Config)
+	cfg, err := restoreSecrets(dec.Config, r.fullConfig())
+	if err != nil {
+		j.close()
+		return out, fmt.Errorf("driver of journal %s: %w", path, err)
+	}
+	d, err := New(cfg)
 	if err != nil {
 		j.close()
 		return out, fmt.Errorf("driver of journal %s: %w", path, err)
@@ -262,12 +273,12 @@ func (r *Runner) carryOut(ctx context.Context, j *journal, d Driver, dec Decisio
 	}
 	fail := func(step int, err error) error {
 		if j != nil {
-			if jerr := record(Entry{Event: EventFailed, Step: step, Error: err.Error()}); jerr != nil {
+			if jerr := record(Entry{Event: EventFailed, Step: step, Error: safetext.Text(err.Error(), 0)}); jerr != nil {
 				err = errors.Join(err, jerr)
 			}
 			j.close()
 		}
-		r.logf("failed: %v", err)
+		r.logf("failed: %s", safetext.Text(err.Error(), 0))
 		return err
 	}
 	skip := func(i int, err error) error {
@@ -378,6 +389,41 @@ func (r *Runner) carryOut(ctx context.Context, j *journal, d Driver, dec Decisio
 	}
 	out.Journal = ""
 	return j.remove()
+}
+
+// fullConfig is the configuration of the runner's driver with what
+// Driver.Config leaves out of journals (credentials); nil without one.
+func (r *Runner) fullConfig() *Config {
+	if r.planConfig != nil {
+		return r.planConfig
+	}
+	if w, ok := r.Driver.(*Webhook); ok {
+		cfg := w.fullConfig()
+		return &cfg
+	}
+	return nil
+}
+
+// restoreSecrets gives a journaled config back the webhook URL credentials
+// that Config left out, from full when it names the same receiver. Without
+// them the rollback cannot be resumed: posting to the redacted URL would
+// reach the wrong place, or no one.
+func restoreSecrets(journaled Config, full *Config) (Config, error) {
+	w := journaled.Webhook
+	if w == nil {
+		return journaled, nil
+	}
+	u, err := url.Parse(w.URL)
+	if err != nil || (u.User == nil && u.RawQuery == "") {
+		return journaled, nil
+	}
+	if full == nil || full.Webhook == nil || safetext.URL(full.Webhook.URL) != w.URL {
+		return journaled, fmt.Errorf("the journal leaves the credentials of the webhook URL %s out: resume it with the plan that configures that URL (postflight rollback --resume -f PLAN)", w.URL)
+	}
+	restored := *w
+	restored.URL = full.Webhook.URL
+	journaled.Webhook = &restored
+	return journaled, nil
 }
 
 func (r *Runner) lockTimeout() time.Duration {
