@@ -10,17 +10,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// alive says whether process pid still runs; a zombie does not.
-func alive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	return len(f) > 0 && f[0] != "Z" && f[0] != "X"
-}
+	"github.com/postflight/postflight/internal/proctest"
+)
 
 func readPID(t *testing.T, path string) int {
 	t.Helper()
@@ -59,7 +51,7 @@ func TestCancelledCommandLeavesNoProcessBehind(t *testing.T) {
 			if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "stopped") {
 				t.Errorf("err %v, want the command stopped by the cancel", err)
 			}
-			if alive(pid) {
+			if proctest.Alive(pid) {
 				t.Errorf("process %d the command started is still running", pid)
 			}
 		})
