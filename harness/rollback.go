@@ -150,7 +150,8 @@ func RollBack(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, 
 // ResumeRollbacks converges every rollback an interrupted run of this plan
 // (the same plan file, see rollback.PlanPath) left unfinished in the plan's
 // state directory, verifying each with the plan's verify checks; other
-// plans' journals there are left alone. With nothing to resume the outcome is passed (exit 0).
+// plans' journals there are left alone. With nothing to resume the outcome
+// is passed (exit 0).
 func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error) {
 	r := newRun(p, opts)
 	runner, err := rollback.FromPlan(p)
@@ -189,7 +190,13 @@ func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.R
 	if len(outs) > 0 {
 		rb.Outcome = &outs[len(outs)-1]
 	} else {
-		rb.Outcome = &rollback.Outcome{Driver: p.Rollback.Driver}
+		// Another process finished them while this one waited: what it
+		// did is not seen here, so the verify checks look for themselves.
+		rb.Outcome = &rollback.Outcome{Driver: p.Rollback.Driver, AlreadyBy: "another process",
+			Output: "another process finished the interrupted rollback(s) while this resume waited; not rolled back again"}
+		if verify := r.verifier(st, rb); err == nil && verify != nil {
+			err = verify(ctx, r.rollbackRequest(reason))
+		}
 	}
 	r.noteRollbackError(rb, err)
 	r.down(ctx, st)

@@ -241,3 +241,57 @@ func TestRollbackWebhookSecretsAppearNowhere(t *testing.T) {
 		})
 	}
 }
+
+// Two resumes of one interrupted rollback at once: one resumes it, the
+// other finds it finished when it gets the lock. Neither claims more than
+// it saw: the second runs the verify checks itself rather than report
+// "nothing to verify".
+func TestConcurrentResumesOfOneRollbackBothVerify(t *testing.T) {
+	healthy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(healthy.Close)
+	dir := t.TempDir()
+	src := fmt.Sprintf(`version: 1
+stack:
+  existing:
+    services:
+      web: {url: %q}
+checks:
+  - {name: health, kind: http, service: web, timeout: 2s}
+rollback:
+  driver: command
+  command: [sh, -c, 'echo x >> ran; test "$(wc -l < ran)" -ge 2 && sleep 1']
+  state_dir: state
+  lock_timeout: 20s
+  verify: [health]
+`, healthy.URL)
+	path := filepath.Join(dir, "postflight.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := harness.RollBack(context.Background(), loadPlan(t, path), harness.Options{OldImage: "app:1"}); err != nil || rep.ExitCode != 5 {
+		t.Fatalf("first rollback: %v %+v", err, rep)
+	}
+	var wg sync.WaitGroup
+	reps := make([]*report.Report, 2)
+	for i := range reps {
+		wg.Go(func() {
+			rep, err := harness.ResumeRollbacks(context.Background(), loadPlan(t, path), harness.Options{OldImage: "app:1"})
+			if err != nil {
+				t.Error(err)
+			}
+			reps[i] = rep
+		})
+	}
+	wg.Wait()
+	for i, rep := range reps {
+		if rep == nil {
+			continue
+		}
+		if rep.ExitCode != 3 || rep.Rollback.VerifyVerdict == nil || strings.Contains(rep.Summary, "nothing to verify") {
+			t.Errorf("resume %d: exit %d: %s (verify %+v)", i, rep.ExitCode, rep.Summary, rep.Rollback.VerifyVerdict)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "ran")); strings.Count(string(b), "x") != 2 {
+		t.Errorf("the command ran %d times, want 2: the failed rollback and one resume", strings.Count(string(b), "x"))
+	}
+}
