@@ -11,6 +11,7 @@ import (
 	"github.com/postflight/postflight/harness/report"
 	"github.com/postflight/postflight/harness/rollback"
 	"github.com/postflight/postflight/harness/stack"
+	"github.com/postflight/postflight/internal/safetext"
 	"github.com/postflight/postflight/slo"
 	"github.com/postflight/postflight/suites"
 )
@@ -23,7 +24,7 @@ func (r *run) rollBack(ctx context.Context, st stack.Stack, reason string) {
 	r.rep.Rollback = rb
 	runner, err := rollback.FromPlan(r.plan)
 	if err != nil {
-		rb.Error = err.Error()
+		rb.Error = safetext.Text(err.Error(), 0)
 		return
 	}
 	if runner == nil {
@@ -39,7 +40,7 @@ func (r *run) rollBack(ctx context.Context, st stack.Stack, reason string) {
 		out, err := runner.DryRun(ctx, req)
 		rb.Outcome = &out
 		if err != nil {
-			rb.Error = err.Error()
+			rb.Error = safetext.Text(err.Error(), 0)
 		}
 		r.logf("rollback: dry run: would %s", rb.Plan)
 		return
@@ -55,18 +56,21 @@ func (r *run) rollBack(ctx context.Context, st stack.Stack, reason string) {
 func (r *run) noteRollbackError(rb *report.Rollback, err error) {
 	var locked *rollback.LockedError
 	switch {
+	case err == nil && rb.Outcome.AlreadyBy != "":
+		r.logf("rollback: %s", rb.Outcome.Output)
+		return
 	case err == nil:
 		r.logf("rollback: done in %s", rb.Outcome.Duration.Round(time.Millisecond))
 		return
 	case errors.As(err, &locked):
 		rb.Locked = true
 	}
-	rb.Error = err.Error()
+	rb.Error = safetext.Text(err.Error(), 0)
 	r.logf("rollback: failed: %s", rb.Error)
 }
 
 func (r *run) rollbackRequest(reason string) rollback.Request {
-	req := rollback.Request{RunID: r.rep.RunID, PlanPath: r.plan.Path, OldImage: r.rep.OldImage,
+	req := rollback.Request{RunID: r.rep.RunID, PlanPath: rollback.PlanPath(r.plan.Path), OldImage: r.rep.OldImage,
 		NewImage: r.rep.NewImage, Reason: reason, Failing: rollback.FailuresFrom(r.rep.Checks)}
 	if rep := r.plan.Stack.Replica; rep != nil {
 		req.Services = rep.UnderTest
@@ -143,9 +147,11 @@ func RollBack(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, 
 	return r.rep, nil
 }
 
-// ResumeRollbacks converges every rollback an interrupted run left
-// unfinished in the plan's state directory, verifying each with the plan's
-// verify checks. With nothing to resume the outcome is passed (exit 0).
+// ResumeRollbacks converges every rollback an interrupted run of this plan
+// (the same plan file, see rollback.PlanPath) left unfinished in the plan's
+// state directory, verifying each with the plan's verify checks; other
+// plans' journals there are left alone. With nothing to resume the outcome
+// is passed (exit 0).
 func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error) {
 	r := newRun(p, opts)
 	runner, err := rollback.FromPlan(p)
@@ -158,7 +164,7 @@ func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.R
 	if err := r.rollbackPreflight(ctx); err != nil {
 		return nil, fmt.Errorf("%s: %w", p.Path, err)
 	}
-	pending, err := rollback.Pending(runner.StateDir)
+	pending, err := rollback.PendingOf(runner.StateDir, r.plan.Path)
 	if err != nil {
 		return nil, fmt.Errorf("read rollback journals in %s: %w", runner.StateDir, err)
 	}
@@ -166,7 +172,7 @@ func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.R
 	r.rep.Stack = st.String()
 	defer r.down(ctx, st)
 	if len(pending) == 0 {
-		r.rep.Verdict = slo.Verdict{Status: slo.Pass, Reason: "no unfinished rollback in " + runner.StateDir}
+		r.rep.Verdict = slo.Verdict{Status: slo.Pass, Reason: "no unfinished rollback of this plan in " + runner.StateDir}
 		r.conclude(ctx)
 		r.writeReports()
 		return r.rep, nil
@@ -177,12 +183,20 @@ func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.R
 	}
 	rb := &report.Rollback{Reason: reason, Configured: true, Plan: pending[0].String()}
 	r.rep.Rollback, r.rep.Verdict = rb, slo.Verdict{Status: slo.Fail, Reason: reason}
+	cfg := rollback.ConfigFromPlan(p)
 	outs, err := rollback.Resume(ctx, runner.StateDir, rollback.ResumeOptions{
-		LockTimeout: runner.LockTimeout, Verify: r.verifier(st, rb), Logf: r.prefixed("rollback")})
+		LockTimeout: runner.LockTimeout, Verify: r.verifier(st, rb), Logf: r.prefixed("rollback"), Plan: r.plan.Path,
+		Config: &cfg})
 	if len(outs) > 0 {
 		rb.Outcome = &outs[len(outs)-1]
 	} else {
-		rb.Outcome = &rollback.Outcome{Driver: p.Rollback.Driver}
+		// Another process finished them while this one waited: what it
+		// did is not seen here, so the verify checks look for themselves.
+		rb.Outcome = &rollback.Outcome{Driver: p.Rollback.Driver, AlreadyBy: "another process",
+			Output: "another process finished the interrupted rollback(s) while this resume waited; not rolled back again"}
+		if verify := r.verifier(st, rb); err == nil && verify != nil {
+			err = verify(ctx, r.rollbackRequest(reason))
+		}
 	}
 	r.noteRollbackError(rb, err)
 	r.down(ctx, st)

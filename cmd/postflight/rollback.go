@@ -20,10 +20,21 @@ Every step (decided, started, each service done, verified) is appended to a
 journal in the state directory (rollback.state_dir, else $POSTFLIGHT_STATE_DIR,
 else $XDG_STATE_HOME/postflight, else ~/.local/state/postflight) before it is
 acted on. A rollback that was interrupted — the process killed, the machine
-lost — is picked up by --resume, or by the next rollback of the same target,
-and converges; doing it twice does no harm. One rollback per target runs at a
-time: a second one waits up to rollback.lock_timeout, then exits inconclusive
-and says who holds the lock (pid, host, run id, since when).
+lost — is picked up by --resume (which converges this plan's rollbacks only),
+or by the next rollback of the same target, and converges; doing it twice does
+no harm. Journals and locks name the plan by its absolute path, symlinks
+resolved. One rollback per target runs at a time: a second one waits up to
+rollback.lock_timeout, then exits inconclusive and says who holds the lock
+(pid, host, run id, since when). One that waited while the holder rolled the
+same new version back to the same old one does not act again: it exits with
+the holder's outcome (3 once its verify checks pass, 5 when the holder failed).
+
+A rollback command runs in a process group of its own; an interrupt (SIGINT,
+SIGTERM) sends it SIGTERM, then SIGKILL after 5s, and waits until none of its
+processes is left. A resume never starts a command beside one left running by
+a killed postflight: it waits up to rollback.lock_timeout for it, then exits
+inconclusive. Command output, receiver answers and errors are shown with URL
+credentials and echoed secrets redacted and control characters escaped.
 
 Drivers: command (runs a command with the images and reason in its
 environment), swarm (services back to their previous spec or an image, every

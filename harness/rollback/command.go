@@ -9,7 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/postflight/postflight/internal/safetext"
 )
 
 // maxOutput bounds the command output kept for the report.
@@ -38,6 +41,17 @@ type Command struct {
 	Argv    []string
 	Dir     string
 	Timeout time.Duration
+	// KillGrace is how long the command's process group has after SIGTERM
+	// when the rollback is cancelled or times out, before SIGKILL;
+	// DefaultKillGrace when zero.
+	KillGrace time.Duration
+}
+
+func (c *Command) grace() time.Duration {
+	if c.KillGrace > 0 {
+		return c.KillGrace
+	}
+	return DefaultKillGrace
 }
 
 var _ Driver = (*Command)(nil)
@@ -87,7 +101,7 @@ func (c *Command) Apply(ctx context.Context, req Request, step Step) (Result, er
 		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
 		defer cancel()
 	}
-	cmd := exec.CommandContext(ctx, c.Argv[0], c.Argv[1:]...)
+	cmd := exec.Command(c.Argv[0], c.Argv[1:]...)
 	cmd.Dir = c.Dir
 	cmd.Env = append(os.Environ(),
 		"POSTFLIGHT_RUN_ID="+req.RunID,
@@ -97,14 +111,32 @@ func (c *Command) Apply(ctx context.Context, req Request, step Step) (Result, er
 		"POSTFLIGHT_SERVICES="+strings.Join(req.Services, ","),
 		"POSTFLIGHT_REASON="+req.Reason,
 	)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var buf bytes.Buffer
 	cmd.Stdout = &limitWriter{w: &buf, n: maxOutput}
 	cmd.Stderr = cmd.Stdout
-	cmd.WaitDelay = 5 * time.Second
+	// A process the command left in the background may hold its output
+	// open; stop reading a while after the command itself exited.
+	cmd.WaitDelay = c.grace()
 	start := time.Now()
-	err := cmd.Run()
+	if err := ctx.Err(); err != nil {
+		return res, fmt.Errorf("rollback command %s not started: %w", quoteArgv(c.Argv), err)
+	}
+	if err := cmd.Start(); err != nil {
+		res.Duration = time.Since(start)
+		return res, fmt.Errorf("rollback command %s could not start: %w", quoteArgv(c.Argv), err)
+	}
+	reportSpawn(ctx, cmd.Process.Pid)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-exited:
+	case <-ctx.Done():
+		err = stopGroup(cmd.Process.Pid, c.grace(), exited)
+	}
 	res.Duration = time.Since(start)
-	res.Output = buf.String()
+	res.Output = safetext.Text(buf.String(), maxOutput)
 	if cmd.ProcessState != nil {
 		res.ExitCode = cmd.ProcessState.ExitCode()
 	}
@@ -114,6 +146,8 @@ func (c *Command) Apply(ctx context.Context, req Request, step Step) (Result, er
 		return res, nil
 	case ctx.Err() == context.DeadlineExceeded:
 		return res, fmt.Errorf("rollback command %s: timed out after %s", quoteArgv(c.Argv), c.Timeout)
+	case ctx.Err() != nil:
+		return res, fmt.Errorf("rollback command %s: stopped: %w", quoteArgv(c.Argv), ctx.Err())
 	default:
 		return res, fmt.Errorf("rollback command %s: %w", quoteArgv(c.Argv), err)
 	}

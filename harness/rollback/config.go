@@ -2,6 +2,7 @@ package rollback
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/postflight/postflight/harness/plan"
@@ -63,7 +64,8 @@ func New(cfg Config) (Driver, error) {
 
 // FromPlan returns the rollback a plan configures; nil when it configures
 // none. Its state directory is the plan's rollback.state_dir (relative to
-// the plan), else DefaultStateDir: every rollback is journaled and locked.
+// the plan's directory, symlinks resolved: see PlanPath), else
+// DefaultStateDir: every rollback is journaled and locked.
 func FromPlan(p *plan.Plan) (*Runner, error) {
 	r := p.Rollback
 	if r.Driver == "" {
@@ -79,20 +81,23 @@ func FromPlan(p *plan.Plan) (*Runner, error) {
 		if dir, err = DefaultStateDir(); err != nil {
 			return nil, err
 		}
-	default:
-		dir = p.Resolve(dir)
+	case !filepath.IsAbs(dir):
+		dir = filepath.Join(planDir(p.Path), dir)
 	}
 	return &Runner{Driver: d, StateDir: dir, LockTimeout: r.LockTimeout.Or(DefaultLockTimeout)}, nil
 }
 
-// ConfigFromPlan maps a plan's rollback section to a driver Config.
+// ConfigFromPlan maps a plan's rollback section to a driver Config. Paths
+// relative to the plan are made absolute (see PlanPath): a journal is
+// resumed from any working directory, and its targets name one place.
 func ConfigFromPlan(p *plan.Plan) Config {
 	r := p.Rollback
+	dir := planDir(p.Path)
 	timeout := r.Timeout.Or(plan.DefaultRollbackLimit)
 	cfg := Config{Driver: r.Driver}
 	switch r.Driver {
 	case DriverCommand:
-		cfg.Command = &CommandConfig{Argv: r.Command, Dir: p.Dir(), Timeout: timeout}
+		cfg.Command = &CommandConfig{Argv: r.Command, Dir: dir, Timeout: timeout}
 	case DriverSwarm:
 		if s := r.Swarm; s != nil {
 			cfg.Swarm = &SwarmConfig{Services: s.Services, Stack: s.Stack, Image: s.Image, Timeout: timeout}
@@ -105,7 +110,10 @@ func ConfigFromPlan(p *plan.Plan) Config {
 	case DriverWebhook:
 		if w := r.Webhook; w != nil {
 			cfg.Webhook = &WebhookConfig{URL: w.URL, SecretEnv: w.SecretEnv, Timeout: timeout, Attempts: w.Attempts,
-				Backoff: w.Backoff.Duration, CAFile: p.Resolve(w.CAFile)}
+				Backoff: w.Backoff.Duration, CAFile: w.CAFile}
+			if cfg.Webhook.CAFile != "" && !filepath.IsAbs(cfg.Webhook.CAFile) {
+				cfg.Webhook.CAFile = filepath.Join(dir, cfg.Webhook.CAFile)
+			}
 		}
 	}
 	return cfg

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -162,8 +163,13 @@ func TestDockerRecreatesEachContainerWithTheOldImageAndTheSameConfiguration(t *t
 		}
 	}
 
-	// One at a time: at every moment one of the replicas answers.
+	// One at a time: at every moment one of the replicas answers. Both are
+	// asked at the same instant: asked one after the other, a slow answer
+	// from the first (up to the probe's timeout, on a loaded machine)
+	// lets the driver finish it and stop the second in between, and two
+	// moments apart look like one with both down.
 	var polls, bothDown atomic.Int32
+	var downs []string
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
@@ -174,11 +180,16 @@ func TestDockerRecreatesEachContainerWithTheOldImageAndTheSameConfiguration(t *t
 				return
 			case <-time.After(50 * time.Millisecond):
 			}
-			_, err1 := healthz(f.ports[f.web()[0]])
-			_, err2 := healthz(f.ports[f.web()[1]])
+			errs := make([]error, 2)
+			var wg sync.WaitGroup
+			for i, name := range f.web()[:2] {
+				wg.Go(func() { _, errs[i] = healthz(f.ports[name]) })
+			}
+			wg.Wait()
 			polls.Add(1)
-			if err1 != nil && err2 != nil {
+			if errs[0] != nil && errs[1] != nil {
 				bothDown.Add(1)
+				downs = append(downs, fmt.Sprintf("%v; %v", errs[0], errs[1]))
 			}
 		}
 	}()
@@ -189,7 +200,7 @@ func TestDockerRecreatesEachContainerWithTheOldImageAndTheSameConfiguration(t *t
 		t.Fatalf("rollback: %v\n%s", err, out.Output)
 	}
 	if bothDown.Load() > 0 {
-		t.Errorf("both replicas were down in %d of %d polls during the rollback", bothDown.Load(), polls.Load())
+		t.Errorf("both replicas were down in %d of %d polls during the rollback: %s", bothDown.Load(), polls.Load(), strings.Join(downs, " | "))
 	}
 	goodID, err := imageID(ctx, cli, demoGood)
 	if err != nil {

@@ -63,6 +63,11 @@ type Outcome struct {
 	// Resumed lists the run ids of interrupted rollbacks of the same
 	// target that were converged first.
 	Resumed []string `json:"resumed,omitempty"`
+	// AlreadyBy is the run whose rollback of the same target, from the
+	// same new version to the same old one, finished (or failed) while
+	// this one waited for the lock: this one did not act, and its outcome
+	// is that run's.
+	AlreadyBy string `json:"already_by,omitempty"`
 	// Journal is the journal file while the rollback is unfinished; it is
 	// removed once the rollback finished.
 	Journal string `json:"journal,omitempty"`

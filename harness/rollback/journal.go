@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/postflight/postflight/internal/safetext"
 )
 
 // A journal is one rollback's record, a file of JSON lines in the state
@@ -23,6 +25,7 @@ import (
 //	resumed    another process took the rollback over
 //	started    the first change is about to be made
 //	applying   step N is about to be carried out
+//	spawned    step N's command started, in process group PGID (command driver)
 //	done       step N took effect
 //	skipped    step N was left alone: its object changed since (resume only)
 //	verifying  verification is about to run
@@ -45,6 +48,7 @@ const (
 	EventResumed   Event = "resumed"
 	EventStarted   Event = "started"
 	EventApplying  Event = "applying"
+	EventSpawned   Event = "spawned"
 	EventDone      Event = "done"
 	EventSkipped   Event = "skipped"
 	EventVerifying Event = "verifying"
@@ -62,7 +66,9 @@ type Entry struct {
 	Step  int    `json:"step"`
 	Note  string `json:"note,omitempty"`
 	Error string `json:"error,omitempty"`
-	// By is the process that wrote a decided or resumed entry.
+	// PGID is the process group of the command a spawned entry announces.
+	PGID int `json:"pgid,omitempty"`
+	// By is the process that wrote a decided, resumed or spawned entry.
 	By *Holder `json:"by,omitempty"`
 	// Decision is set on the decided entry, the journal's first.
 	Decision *Decision `json:"decision,omitempty"`
@@ -249,6 +255,24 @@ func Pending(stateDir string) ([]Unfinished, error) {
 	return unfinished, err
 }
 
+// PendingOf lists the unfinished rollbacks of one plan journaled in
+// stateDir, oldest first: those whose request names the same plan file
+// (compared by PlanPath). All of them when planPath is empty.
+func PendingOf(stateDir, planPath string) ([]Unfinished, error) {
+	all, err := Pending(stateDir)
+	if planPath == "" {
+		return all, err
+	}
+	want := PlanPath(planPath)
+	var mine []Unfinished
+	for _, u := range all {
+		if p := u.Decision.Request.PlanPath; p != "" && filepath.IsAbs(p) && PlanPath(p) == want {
+			mine = append(mine, u)
+		}
+	}
+	return mine, err
+}
+
 // removeFinished removes the journals of finished rollbacks: their process
 // died between writing "finished" and removing the file.
 func removeFinished(stateDir string) error {
@@ -306,7 +330,7 @@ func (u Unfinished) String() string {
 	s := fmt.Sprintf("rollback %s (%s: %s) stopped at %q on %s", u.Decision.RunID, u.Decision.Config.Driver,
 		strings.Join(objs, ", "), where, u.Last.Time.Format(time.RFC3339))
 	if u.Last.Error != "" {
-		s += ": " + u.Last.Error
+		s += ": " + safetext.Text(u.Last.Error, 0)
 	}
 	return s
 }

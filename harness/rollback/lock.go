@@ -106,12 +106,16 @@ func acquireLocks(ctx context.Context, stateDir string, targets []string, h Hold
 	return l, nil
 }
 
+// lockBusy, when set (by tests), is called once when a rollback finds a
+// lock held and starts to wait for it.
+var lockBusy func(path string)
+
 func lockOne(ctx context.Context, path string, deadline time.Time) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	for {
+	for waiting := false; ; waiting = true {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
 			return f, nil
@@ -119,6 +123,9 @@ func lockOne(ctx context.Context, path string, deadline time.Time) (*os.File, er
 		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
 			f.Close()
 			return nil, err
+		}
+		if !waiting && lockBusy != nil {
+			lockBusy(path)
 		}
 		if !time.Now().Before(deadline) {
 			f.Close()

@@ -45,8 +45,8 @@ func TestEachStepIsJournaledBeforeItIsActedOn(t *testing.T) {
 			t.Errorf("decided entry %+v", e)
 		}
 	}
-	if got := strings.Join(seen, " "); got != "decided started applying" {
-		t.Errorf("while the step ran the journal held %q, want %q", got, "decided started applying")
+	if got := strings.Join(seen, " "); got != "decided started applying spawned" {
+		t.Errorf("while the step ran the journal held %q, want %q", got, "decided started applying spawned")
 	}
 	if entries, _ := filepath.Glob(filepath.Join(state, "journal", "*")); len(entries) != 0 {
 		t.Errorf("a finished rollback left %v", entries)
@@ -65,7 +65,7 @@ func TestFailedRollbackKeepsItsJournalAndResumeConverges(t *testing.T) {
 	if err != nil || len(pending) != 1 {
 		t.Fatalf("pending %v, %v", pending, err)
 	}
-	if got := readJournalEvents(t, pending[0].Path); strings.Join(got, " ") != "decided started applying failed" {
+	if got := readJournalEvents(t, pending[0].Path); strings.Join(got, " ") != "decided started applying spawned failed" {
 		t.Errorf("journal %v", got)
 	}
 	if !strings.Contains(pending[0].String(), `rollback r1 (command: sh -c`) || !strings.Contains(pending[0].String(), "exit status 1") {
@@ -126,7 +126,7 @@ func TestTornLastJournalLineIsCutOff(t *testing.T) {
 	// Resuming appends after the last whole line.
 	Resume(context.Background(), state, ResumeOptions{})
 	got := readJournalEvents(t, path)
-	if strings.Join(got, " ") != "decided started applying failed resumed started applying failed" {
+	if strings.Join(got, " ") != "decided started applying spawned failed resumed started applying spawned failed" {
 		t.Errorf("journal after resume %v", got)
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+
+	"github.com/postflight/postflight/internal/safetext"
 )
 
 // Webhook defaults.
@@ -87,7 +89,7 @@ var _ Driver = (*Webhook)(nil)
 func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("webhook url %q: want an http(s) URL", redactURL(cfg.URL))
+		return nil, fmt.Errorf("webhook url %q: want an http(s) URL", safetext.URL(cfg.URL))
 	}
 	if cfg.SecretEnv == "" {
 		return nil, errors.New("webhook: secret_env must name the environment variable that holds the signing secret")
@@ -119,19 +121,28 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 // Name implements Driver.
 func (w *Webhook) Name() string { return DriverWebhook }
 
-// Config implements Driver.
+// Config implements Driver. The URL's credentials (userinfo, query
+// values) are left out, as they must not reach a journal; a resume gets
+// them back from the plan (see restoreSecrets).
 func (w *Webhook) Config() Config {
+	cfg := w.cfg
+	cfg.URL = safetext.URL(cfg.URL)
+	return Config{Driver: DriverWebhook, Webhook: &cfg}
+}
+
+// fullConfig is Config with the URL as configured.
+func (w *Webhook) fullConfig() Config {
 	cfg := w.cfg
 	return Config{Driver: DriverWebhook, Webhook: &cfg}
 }
 
 // Targets implements Driver: one rollback per receiver at a time.
-func (w *Webhook) Targets(Request) []string { return []string{"webhook " + redactURL(w.cfg.URL)} }
+func (w *Webhook) Targets(Request) []string { return []string{"webhook " + safetext.URL(w.cfg.URL)} }
 
 // Describe implements Driver.
 func (w *Webhook) Describe(req Request) string {
 	return fmt.Sprintf("POST the rollback of %s (%s -> %s) to %s, signed with the secret in $%s",
-		strings.Join(req.Services, ", "), orUnknown(req.NewImage), req.OldImage, redactURL(w.cfg.URL), w.cfg.SecretEnv)
+		strings.Join(req.Services, ", "), orUnknown(req.NewImage), req.OldImage, safetext.URL(w.cfg.URL), w.cfg.SecretEnv)
 }
 
 // Decide implements Driver: one step, the POST. A missing secret is an
@@ -140,7 +151,7 @@ func (w *Webhook) Decide(ctx context.Context, req Request) ([]Step, error) {
 	if _, err := w.secret(); err != nil {
 		return nil, err
 	}
-	return []Step{{Object: redactURL(w.cfg.URL), Action: ActionPost, From: req.NewImage, To: req.OldImage}}, nil
+	return []Step{{Object: safetext.URL(w.cfg.URL), Action: ActionPost, From: req.NewImage, To: req.OldImage}}, nil
 }
 
 func (w *Webhook) secret() ([]byte, error) {
@@ -180,7 +191,7 @@ func (w *Webhook) Apply(ctx context.Context, req Request, step Step) (Result, er
 		n++
 		r, err := http.NewRequestWithContext(ctx, http.MethodPost, w.cfg.URL, bytes.NewReader(body))
 		if err != nil {
-			return backoff.Permanent(err)
+			return backoff.Permanent(errors.New(safetext.Redact(err.Error())))
 		}
 		r.Header.Set("Content-Type", "application/json")
 		r.Header.Set("User-Agent", "postflight")
@@ -188,6 +199,10 @@ func (w *Webhook) Apply(ctx context.Context, req Request, step Step) (Result, er
 		r.Header.Set(DeliveryHeader, req.RunID)
 		r.Header.Set(EventHeader, "rollback")
 		resp, err := w.client.Do(r)
+		if ue, ok := err.(*url.Error); ok {
+			// Go's transport error quotes the URL, query and all.
+			ue.URL = safetext.URL(ue.URL)
+		}
 		if err != nil {
 			if permanentTLS(err) || ctx.Err() != nil {
 				return backoff.Permanent(err)
@@ -195,21 +210,22 @@ func (w *Webhook) Apply(ctx context.Context, req Request, step Step) (Result, er
 			return err
 		}
 		defer resp.Body.Close()
-		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		snippet := safetext.Text(strings.TrimSpace(string(raw)), 512)
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-		status = resp.Status
+		status = safetext.Text(resp.Status, 128)
 		switch code := resp.StatusCode; {
 		case code >= 200 && code < 300:
 			return nil
 		case code >= 500, code == http.StatusRequestTimeout, code == http.StatusTooManyRequests:
-			return fmt.Errorf("answered %s: %s", resp.Status, strings.TrimSpace(string(snippet)))
+			return fmt.Errorf("answered %s: %s", status, snippet)
 		default:
-			return backoff.Permanent(fmt.Errorf("answered %s: %s", resp.Status, strings.TrimSpace(string(snippet))))
+			return backoff.Permanent(fmt.Errorf("answered %s: %s", status, snippet))
 		}
 	}
 	err = backoff.Retry(post, backoff.WithContext(backoff.WithMaxRetries(b, uint64(attempts-1)), ctx))
 	if err != nil {
-		return res, fmt.Errorf("post the rollback to %s (attempt %d of %d): %w", redactURL(w.cfg.URL), n, attempts, err)
+		return res, fmt.Errorf("post the rollback to %s (attempt %d of %d): %w", safetext.URL(w.cfg.URL), n, attempts, err)
 	}
 	res.Note = fmt.Sprintf("delivered: %s on attempt %d", status, n)
 	return res, nil
@@ -228,19 +244,6 @@ func permanentTLS(err error) bool {
 	var invalid x509.CertificateInvalidError
 	var verify *tls.CertificateVerificationError
 	return errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) || errors.As(err, &verify)
-}
-
-// redactURL drops what a URL may carry as a credential: a password and the
-// query.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable url)"
-	}
-	if u.RawQuery != "" {
-		u.RawQuery = "..."
-	}
-	return u.Redacted()
 }
 
 func orEmpty[T any](s []T) []T {
