@@ -30,8 +30,13 @@ type checkEnv struct {
 	images   imagecheck.Env
 }
 
-// runCheck runs a check of any kind; long ones report progress.
+// runCheck runs a check of any kind; long ones report progress. Its text is
+// made safe before anything shows or passes it on.
 func runCheck(ctx context.Context, c plan.Check, phase string, env checkEnv) check.Result {
+	return measure(ctx, c, phase, env).Safe()
+}
+
+func measure(ctx context.Context, c plan.Check, phase string, env checkEnv) check.Result {
 	switch c.Kind {
 	case plan.KindHTTP, "":
 		return check.NewHTTPChecker().Run(ctx, c, phase, env.eps)

@@ -6,6 +6,8 @@ package check
 import (
 	"time"
 
+	"github.com/postflight/postflight/internal/safetext"
+
 	"github.com/postflight/postflight/slo"
 )
 
@@ -50,3 +52,21 @@ func Outcomes(rs []Result) []slo.Outcome {
 type Endpoints interface {
 	BaseURL(service string, port int) (string, error)
 }
+
+// Safe returns r with its text made safe for a console, a report, a
+// rollback's reason and a webhook: what the service answered may carry
+// terminal escapes, NUL bytes, echoed credentials or megabytes, and reaches
+// all of them through these fields.
+func (r Result) Safe() Result {
+	r.Target = safetext.Text(r.Target, maxTargetText)
+	r.Expected = safetext.Text(r.Expected, maxResultText)
+	r.Observed = safetext.Text(r.Observed, maxResultText)
+	r.Reason = safetext.Text(r.Reason, maxResultText)
+	return r
+}
+
+// How much of a result's text is kept.
+const (
+	maxTargetText = 1 << 10
+	maxResultText = 4 << 10
+)
