@@ -1,7 +1,9 @@
 package packages
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -41,9 +43,14 @@ func (rpmCataloger) wants(p string, _ int64) bool {
 	return false
 }
 
+func (rpmCataloger) ecosystem() Ecosystem { return RPM }
+
+func (rpmCataloger) maxSize(string) int64 { return maxRPMDatabaseSize }
+
 // read copies the database to a temporary file, the one file of an image
 // postflight writes to disk: the reader opens databases by path (SQLite
-// needs a file).
+// needs a file). At most maxRPMDatabaseSize bytes are copied, and runs of
+// zeros are left as holes, so that a sparse database takes no disk.
 func (rpmCataloger) read(ctx context.Context, p string, r io.Reader) (*record, error) {
 	rec := &record{ecosystem: RPM}
 	f, err := os.CreateTemp("", "postflight-rpmdb-*")
@@ -52,7 +59,7 @@ func (rpmCataloger) read(ctx context.Context, p string, r io.Reader) (*record, e
 	}
 	defer os.Remove(f.Name())
 	sr := &streamReader{r: r}
-	_, err = io.Copy(f, sr)
+	n, err := copySparse(f, io.LimitReader(sr, maxRPMDatabaseSize+1))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -61,6 +68,10 @@ func (rpmCataloger) read(ctx context.Context, p string, r io.Reader) (*record, e
 	}
 	if err != nil {
 		return nil, fmt.Errorf("copy rpm database %s: %w", p, err)
+	}
+	if n > maxRPMDatabaseSize {
+		rec.unreadable(p, "the database is larger than the %d bytes postflight reads of it", maxRPMDatabaseSize)
+		return rec, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -98,3 +109,37 @@ func rpmVersion(epoch *int, version, release string) string {
 	}
 	return v
 }
+
+// copySparse copies r to f, seeking over blocks of zeros instead of writing
+// them, and returns the bytes copied.
+func copySparse(f *os.File, r io.Reader) (int64, error) {
+	buf := make([]byte, 64<<10)
+	var n int64
+	for {
+		k, err := io.ReadFull(r, buf)
+		for off := 0; off < k; off += sparseBlock {
+			b := buf[off:min(off+sparseBlock, k)]
+			if allZero(b) {
+				if _, err := f.Seek(int64(len(b)), io.SeekCurrent); err != nil {
+					return n, err
+				}
+			} else if _, err := f.Write(b); err != nil {
+				return n, err
+			}
+			n += int64(len(b))
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			// Holes at the end count toward the file's size.
+			return n, f.Truncate(n)
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+const sparseBlock = 4 << 10
+
+var zeroBlock = make([]byte, sparseBlock)
+
+func allZero(b []byte) bool { return bytes.Equal(b, zeroBlock[:len(b)]) }
