@@ -8,19 +8,14 @@ import (
 	"io"
 	"os"
 	"strconv"
-
-	rpmdb "github.com/knqyf263/go-rpmdb/pkg"
-	// The SQLite driver go-rpmdb opens rpmdb.sqlite with ("sqlite"):
-	// pure Go, the one postflight uses elsewhere.
-	_ "modernc.org/sqlite"
 )
 
 // rpmCataloger reads RPM's package database in any of the formats in use:
 // BerkeleyDB (Packages: RHEL/CentOS 7 and 8, Amazon Linux 2), NDB
 // (Packages.db: SUSE) and SQLite (rpmdb.sqlite: Fedora 33+, RHEL 9), at
-// /var/lib/rpm or /usr/lib/sysimage/rpm. All three are read in pure Go:
-// github.com/knqyf263/go-rpmdb parses BerkeleyDB and NDB itself and opens
-// SQLite with modernc.org/sqlite, a translation of SQLite to Go (no cgo).
+// /var/lib/rpm or /usr/lib/sysimage/rpm. All three are read in pure Go
+// (rpmdb.go), SQLite with modernc.org/sqlite, a translation of SQLite to Go
+// (no cgo).
 type rpmCataloger struct{}
 
 // rpmDatabases are the database files, in the order rpm prefers them when
@@ -76,23 +71,25 @@ func (rpmCataloger) read(ctx context.Context, p string, r io.Reader) (*record, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	db, err := rpmdb.Open(f.Name())
-	if err != nil {
-		rec.unreadable(p, "open rpm database: %v", err)
-		return rec, nil
-	}
-	defer db.Close()
-	pkgs, err := db.ListPackages()
-	if err != nil {
-		rec.unreadable(p, "read rpm database: %v", err)
-		return rec, nil
-	}
-	for _, pkg := range pkgs {
-		if pkg.Name == "" || pkg.Version == "" {
-			rec.problem(p, 0, pkg.Name, "header has no name or no version")
-			continue
+	err = readRPMDatabase(ctx, f.Name(), n, func(blob []byte) {
+		if rec.problemsFull() || rec.overflow {
+			return
 		}
-		rec.add(Package{Ecosystem: RPM, Name: pkg.Name, Version: rpmVersion(pkg.Epoch, pkg.Version, pkg.Release), Arch: pkg.Arch, Locations: []string{p}})
+		h, err := parseRPMHeader(blob)
+		switch {
+		case err != nil:
+			rec.problem(p, 0, h.name, "malformed package header: %v", err)
+		case h.name == "" || h.version == "":
+			rec.problem(p, 0, h.name, "header has no name or no version")
+		default:
+			rec.add(Package{Ecosystem: RPM, Name: h.name, Version: rpmVersion(h.epoch, h.version, h.release), Arch: h.arch, Locations: []string{p}})
+		}
+	})
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, cerr
+		}
+		rec.unreadable(p, "read rpm database: %v", err)
 	}
 	return rec, nil
 }
