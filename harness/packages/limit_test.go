@@ -218,3 +218,26 @@ func TestRPMDatabaseCopyIsBounded(t *testing.T) {
 		}
 	})
 }
+
+func TestWhiteoutsCostWhatTheyRemove(t *testing.T) {
+	const n = 20000
+	var files, whiteouts []entry
+	for i := range n {
+		d := fmt.Sprintf("/app/node_modules/p%d", i)
+		files = append(files, pkgJSON("/app", fmt.Sprintf("p%d", i), "1.0.0"))
+		whiteouts = append(whiteouts, whiteout(d))
+	}
+	lower, upper := scanOne(t, bytes.NewReader(tarOf(t, files...))), scanOne(t, bytes.NewReader(tarOf(t, whiteouts...)))
+	if len(lower.files) != n {
+		t.Fatalf("%d package files, want %d", len(lower.files), n)
+	}
+	fs := newFilesystem()
+	fs.apply(0, lower)
+	fs.apply(1, upper)
+	if len(fs.files) != 0 {
+		t.Errorf("%d package files left, want every one whited out", len(fs.files))
+	}
+	if fs.visited > 4*n {
+		t.Errorf("removing %d files walked %d entries: whiteouts cost more than what they remove", n, fs.visited)
+	}
+}
