@@ -37,6 +37,9 @@ const (
 	// all the layers read together (paths, whiteouts, packages).
 	maxEntries   = 8 << 20
 	maxNameBytes = 512 << 20
+	// maxLayers bounds the layers of an image fetched layer by layer
+	// (registries, layouts); Docker's own limit is 127.
+	maxLayers = 1024
 	// maxLayerSize bounds the uncompressed size of one layer.
 	maxLayerSize = 64 << 30
 	// maxDocBytes bounds the JSON documents (manifests, configs, indexes)

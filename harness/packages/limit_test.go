@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // bigEntry is a tar stream holding one regular file of size bytes, its
@@ -239,5 +241,17 @@ func TestWhiteoutsCostWhatTheyRemove(t *testing.T) {
 	}
 	if fs.visited > 4*n {
 		t.Errorf("removing %d files walked %d entries: whiteouts cost more than what they remove", n, fs.visited)
+	}
+}
+
+func TestImagesOfMoreLayersThanReadAreErrors(t *testing.T) {
+	l := layerOf(t, file("var/lib/dpkg/status", "Package: a\nStatus: install ok installed\nVersion: 1\n"))
+	ls := make([]v1.Layer, maxLayers+1)
+	for i := range ls {
+		ls[i] = l
+	}
+	_, err := Read(context.Background(), "oci:"+ociLayout(t, map[string]v1.Image{"": imageOf(t, ls...)}))
+	if want := fmt.Sprintf("more than the %d postflight reads", maxLayers); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want one saying %q", err, want)
 	}
 }

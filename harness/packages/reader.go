@@ -137,6 +137,9 @@ func (rd *reader) readImage(ctx context.Context, r Reference, img v1.Image, veri
 	if err != nil {
 		return nil, fmt.Errorf("read manifest: %w", err)
 	}
+	if len(layers) > maxLayers {
+		return nil, fmt.Errorf("the manifest lists %d layers, more than the %d postflight reads", len(layers), maxLayers)
+	}
 	if len(layers) != len(cf.RootFS.DiffIDs) {
 		return nil, fmt.Errorf("the manifest lists %d layers, the config %d", len(layers), len(cf.RootFS.DiffIDs))
 	}
