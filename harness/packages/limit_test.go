@@ -255,3 +255,21 @@ func TestImagesOfMoreLayersThanReadAreErrors(t *testing.T) {
 		t.Errorf("error %v, want one saying %q", err, want)
 	}
 }
+
+func TestHardLinksAreReadOnlyWhereTheirKindOfFileIs(t *testing.T) {
+	entries := []entry{file("var/lib/dpkg/status", "Package: a\nStatus: install ok installed\nVersion: 1\n"), exe("usr/bin/app", goBinary(t))}
+	for i := range 1000 {
+		entries = append(entries, hardlink(fmt.Sprintf("tmp/copy%d", i), "var/lib/dpkg/status"))
+	}
+	entries = append(entries, hardlink("usr/local/bin/app", "usr/bin/app"))
+	inv := readImage(t, imageOfLayers(t, entries))
+	for _, p := range inv.Packages {
+		want := []string{"/usr/bin/app", "/usr/local/bin/app"}
+		if p.Ecosystem == Deb {
+			want = []string{dpkgStatus}
+		}
+		if strings.Join(p.Locations, " ") != strings.Join(want, " ") {
+			t.Errorf("%s %s at %v, want at %v", p.Ecosystem, p.Name, p.Locations, want)
+		}
+	}
+}
