@@ -35,7 +35,7 @@ larger than postflight reads (a dpkg or apk database over 64 MiB, a
 package's metadata over 16 MiB), files of more than 65536 packages or 100
 malformed entries, and executables whose Go build information is past their
 first GiB are problems, reported with the file and the limit; layers over
-64 GiB uncompressed, images of more than 1024 layers, or more than 8M
+64 GiB uncompressed, images of more than 1024 layers, or more than 4M
 entries all told are errors.
 
 With --expect or --fail-on, diff is a gate. --fail-on picks the rules:

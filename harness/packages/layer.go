@@ -52,7 +52,7 @@ func scanLayer(ctx context.Context, r io.Reader, b *budget) (*layerIndex, error)
 			return nil, fmt.Errorf("read tar: %w", err)
 		}
 		p := cleanPath(hdr.Name)
-		if err := b.spend(1, len(p)); err != nil {
+		if err := b.spend(1, len(p)+16); err != nil { // a path and its string header
 			return nil, err
 		}
 		dir, base := path.Split(p)

@@ -35,8 +35,8 @@ const (
 
 	// maxEntries and maxNameBytes bound what is kept of the entries of
 	// all the layers read together (paths, whiteouts, packages).
-	maxEntries   = 8 << 20
-	maxNameBytes = 512 << 20
+	maxEntries   = 4 << 20
+	maxNameBytes = 256 << 20
 	// maxLayers bounds the layers of an image fetched layer by layer
 	// (registries, layouts); Docker's own limit is 127.
 	maxLayers = 1024
@@ -52,13 +52,16 @@ const (
 // budget is what is left of maxEntries and maxNameBytes for the images one
 // read reads: layers read at once share it.
 type budget struct {
-	entries, bytes atomic.Int64
+	entries, bytes       atomic.Int64
+	maxEntries, maxBytes int64
 }
 
-func newBudget() *budget {
-	b := &budget{}
-	b.entries.Store(maxEntries)
-	b.bytes.Store(maxNameBytes)
+func newBudget() *budget { return budgetOf(maxEntries, maxNameBytes) }
+
+func budgetOf(entries, bytes int64) *budget {
+	b := &budget{maxEntries: entries, maxBytes: bytes}
+	b.entries.Store(entries)
+	b.bytes.Store(bytes)
 	return b
 }
 
@@ -66,7 +69,7 @@ func newBudget() *budget {
 // budget is spent.
 func (b *budget) spend(n, size int) error {
 	if b.entries.Add(-int64(n)) < 0 || b.bytes.Add(-int64(size)) < 0 {
-		return fmt.Errorf("the images hold more than %d entries or %d bytes of names and package data, more than postflight reads", maxEntries, maxNameBytes)
+		return fmt.Errorf("the images hold more than %d entries or %d bytes of names and package data, more than postflight reads", b.maxEntries, b.maxBytes)
 	}
 	return nil
 }

@@ -273,3 +273,33 @@ func TestHardLinksAreReadOnlyWhereTheirKindOfFileIs(t *testing.T) {
 		}
 	}
 }
+
+func TestLayersOfMoreThanTheBudgetAreErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		entries, bytes int64
+		long           string
+	}{
+		{"too many entries", 1000, 1 << 30, "d"},
+		{"too many bytes of names", 1 << 30, 1 << 20, strings.Repeat("d/", 3000)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pr, pw := io.Pipe()
+			go func() {
+				tw := tar.NewWriter(pw)
+				for i := 0; ; i++ {
+					// Directories: nothing but their names is kept.
+					if err := tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("%s%d/", tc.long, i), Typeflag: tar.TypeDir, Mode: 0o755, Format: tar.FormatPAX}); err != nil {
+						pw.CloseWithError(err)
+						return
+					}
+				}
+			}()
+			_, err := scanLayer(context.Background(), pr, budgetOf(tc.entries, tc.bytes))
+			pr.Close()
+			if want := fmt.Sprintf("more than %d entries or %d bytes", tc.entries, tc.bytes); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("error %v, want one saying %q", err, want)
+			}
+		})
+	}
+}
