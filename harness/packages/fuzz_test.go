@@ -18,7 +18,12 @@ import (
 // Fuzz targets of the readers of image content, which is untrusted. Each
 // asserts what must hold of any input: no panic, what is kept bounded by
 // the limits, and every failure to read content reported as a problem
-// naming the file (or, for a whole image, as an error).
+// naming the file (or, for a whole image, as an error). Run one briefly
+// with
+//
+//	go test -run '^$' -fuzz '^FuzzDpkgStatus$' -fuzztime 10s -fuzzminimizetime 3s ./harness/packages/
+//
+// (minimizing a large input takes a minute by default, the whole run).
 
 // fuzzAllocLimit is the most a reader may allocate for an input of n
 // bytes: generous, but far below what an unchecked count would ask for.
