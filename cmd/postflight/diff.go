@@ -27,7 +27,16 @@ RPM, Alpine (apk), Python (dist-info and egg-info in site-packages and
 dist-packages), Node (node_modules) and Go (the build information of Go
 executables). Versions are printed exactly as recorded and ordered by each
 ecosystem's own rules (Debian epochs and ~, RPM, apk, PEP 440, semver).
-Layers are applied with their whiteouts; nothing is extracted to disk.
+Layers are applied with their whiteouts and streamed, not extracted: the
+one file written to disk is an RPM database, copied to a temporary file
+($TMPDIR) while it is read (SQLite needs a file), at most 128 MiB with runs
+of zeros left as holes, and removed after. Images are untrusted: files
+larger than postflight reads (a dpkg or apk database over 64 MiB, a
+package's metadata over 16 MiB), files of more than 65536 packages or 100
+malformed entries, and executables whose Go build information is past their
+first GiB are problems, reported with the file and the limit; layers over
+64 GiB uncompressed, images of more than 1024 layers, or more than 4M
+entries all told are errors.
 
 With --expect or --fail-on, diff is a gate. --fail-on picks the rules:
   unexpected  a change to a package no --expect allows

@@ -16,6 +16,10 @@ func (apkCataloger) wants(p string, _ int64) bool {
 	return p == "/lib/apk/db/installed" || p == "/usr/lib/apk/db/installed"
 }
 
+func (apkCataloger) ecosystem() Ecosystem { return APK }
+
+func (apkCataloger) maxSize(string) int64 { return maxDatabaseSize }
+
 // read parses the database: one paragraph per package, "K:value" lines
 // (P: name, V: version, A: architecture), paragraphs separated by a blank
 // line.
@@ -49,7 +53,7 @@ func (apkCataloger) read(_ context.Context, p string, r io.Reader) (*record, err
 		cur = nil
 	}
 	lineNo := 0
-	for sc.Scan() {
+	for !rec.problemsFull() && !rec.overflow && sc.Scan() {
 		lineNo++
 		line := sc.Text()
 		if strings.TrimSpace(line) == "" {

@@ -46,10 +46,11 @@ const maxDoc = 16 << 20
 
 // readImageTar reads a tar stream of images. verify computes the digests of
 // the layers, to check them against the manifests.
-func readImageTar(ctx context.Context, r io.Reader, verify bool) (*imageTar, error) {
+func readImageTar(ctx context.Context, r io.Reader, verify bool, b *budget) (*imageTar, error) {
 	t := &imageTar{layers: map[string]*tarLayer{}, docs: map[string][]byte{}, links: map[string]string{}}
 	tr := tar.NewReader(r)
 	br := bufio.NewReaderSize(nil, 64<<10)
+	docBytes := 0
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -62,6 +63,12 @@ func readImageTar(ctx context.Context, r io.Reader, verify bool) (*imageTar, err
 			return nil, fmt.Errorf("read tar: %w", err)
 		}
 		name := strings.TrimPrefix(path.Clean("/"+hdr.Name), "/")
+		switch hdr.Typeflag {
+		case tar.TypeSymlink, tar.TypeLink:
+			if err := b.spend(1, len(name)+len(hdr.Linkname)); err != nil {
+				return nil, err
+			}
+		}
 		switch hdr.Typeflag {
 		case tar.TypeSymlink:
 			t.links[name] = strings.TrimPrefix(path.Clean("/"+path.Join(path.Dir(name), hdr.Linkname)), "/")
@@ -77,13 +84,19 @@ func readImageTar(ctx context.Context, r io.Reader, verify bool) (*imageTar, err
 		head, _ := br.Peek(512)
 		switch {
 		case looksLikeLayer(head):
-			l, err := scanBlob(ctx, br, verify)
+			l, err := scanBlob(ctx, br, verify, b)
 			if err != nil {
 				return nil, fmt.Errorf("layer %s: %w", name, err)
 			}
 			t.layers[name] = l
 		case isDoc(name, hdr.Size, head):
-			doc, err := io.ReadAll(io.LimitReader(br, maxDoc+1))
+			if hdr.Size > maxDoc {
+				return nil, fmt.Errorf("%s is %d bytes, larger than the %d bytes postflight reads of a manifest, config or index", name, hdr.Size, maxDoc)
+			}
+			if docBytes += int(hdr.Size); docBytes > maxDocBytes {
+				return nil, fmt.Errorf("its manifests, configs and indexes are more than %d bytes, more than postflight reads", maxDocBytes)
+			}
+			doc, err := io.ReadAll(br)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}
@@ -107,7 +120,7 @@ func isDoc(name string, size int64, head []byte) bool {
 }
 
 // scanBlob scans one layer blob, compressed or not.
-func scanBlob(ctx context.Context, r *bufio.Reader, verify bool) (*tarLayer, error) {
+func scanBlob(ctx context.Context, r *bufio.Reader, verify bool, b *budget) (*tarLayer, error) {
 	l := &tarLayer{}
 	magic, _ := r.Peek(4)
 	compressed := bytes.HasPrefix(magic, gzipMagic) || bytes.HasPrefix(magic, zstdMagic)
@@ -127,12 +140,12 @@ func scanBlob(ctx context.Context, r *bufio.Reader, verify bool) (*tarLayer, err
 		plain = sha256.New()
 		content = io.TeeReader(ur, plain)
 	}
-	if l.index, err = scanLayer(ctx, content); err != nil {
+	if l.index, err = scanLayer(ctx, content, b); err != nil {
 		return nil, err
 	}
 	// Read what follows the end-of-archive marker, so that the digests
 	// cover the whole blob and a compressed stream's checksum is checked.
-	if _, err := io.Copy(io.Discard, content); err != nil {
+	if _, err := io.Copy(io.Discard, bounded(ctx, content)); err != nil {
 		return nil, fmt.Errorf("read past the end of the tar: %w", err)
 	}
 	if verify {

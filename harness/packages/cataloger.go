@@ -18,6 +18,11 @@ type cataloger interface {
 	// corrupt layer); what is wrong with the content is a problem in the
 	// record.
 	read(ctx context.Context, path string, r io.Reader) (*record, error)
+	// maxSize is the largest file at path the cataloger reads, 0 for no
+	// limit on the file (the cataloger bounds what it reads itself).
+	maxSize(path string) int64
+	// ecosystem is the ecosystem of the packages the cataloger reads.
+	ecosystem() Ecosystem
 }
 
 // catalogers are tried in order; the first that wants a file reads it.
@@ -41,12 +46,60 @@ type record struct {
 	// the image and layer are filled in when the file is known to be in
 	// the image.
 	problems []Problem
+	// malformed counts the problems of malformed entries; overflow is set
+	// once the file has recorded too many packages.
+	malformed int
+	overflow  bool
 }
 
-func (r *record) add(p Package) { r.packages = append(r.packages, p) }
+// add adds a package, unless the file already recorded maxPackagesPerFile:
+// then the file is unreadable, since the packages past the limit are not
+// known.
+func (r *record) add(p Package) {
+	if len(r.packages) >= maxPackagesPerFile {
+		if !r.overflow {
+			r.overflow = true
+			r.unreadable(p.Locations[0], "it records more than %d packages, more than postflight reads of one file", maxPackagesPerFile)
+		}
+		return
+	}
+	r.packages = append(r.packages, p)
+}
 
+// problem records a malformed entry; past maxProblemsPerFile the file is
+// unreadable and the rest are not listed.
 func (r *record) problem(file string, line int, pkg, format string, args ...any) {
+	if r.problemsFull() {
+		return
+	}
+	if r.malformed++; r.malformed > maxProblemsPerFile {
+		r.unreadable(file, "it has more than %d malformed entries: the rest are not listed", maxProblemsPerFile)
+		return
+	}
 	r.problems = append(r.problems, Problem{File: file, Line: line, Ecosystem: r.ecosystem, Package: pkg, Message: sprintf(format, args...)})
+}
+
+// problemsFull reports whether the file has more malformed entries than
+// are listed: parsers may stop there.
+func (r *record) problemsFull() bool { return r.malformed > maxProblemsPerFile }
+
+// tooLarge is the record of a file larger than its cataloger reads.
+func tooLarge(c cataloger, path string, size, limit int64) *record {
+	r := &record{ecosystem: c.ecosystem()}
+	r.unreadable(path, "the file is %d bytes, larger than the %d bytes postflight reads of it", size, limit)
+	return r
+}
+
+// size is about how many bytes the record keeps, for the budget.
+func (r *record) size() int {
+	n := 0
+	for _, p := range r.packages {
+		n += 64 + len(p.Name) + len(p.Version) + len(p.Arch) + len(p.Locations[0])
+	}
+	for _, p := range r.problems {
+		n += 128 + len(p.File) + len(p.Package) + len(p.Message)
+	}
+	return n
 }
 
 // unreadable records that the whole file could not be read.

@@ -63,7 +63,7 @@ func (rd *reader) readDaemon(ctx context.Context, refs []Reference) ([]*Inventor
 				return fmt.Errorf("read image %s: docker save: %w", what, err)
 			}
 			defer rc.Close()
-			t, err := readImageTar(gctx, rc, false)
+			t, err := readImageTar(gctx, rc, false, rd.budget)
 			if err != nil {
 				return fmt.Errorf("read image %s: docker save: %w", what, err)
 			}

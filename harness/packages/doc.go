@@ -10,7 +10,13 @@
 // Layers are applied in order with their whiteouts and opaque directories,
 // each layer's tar is streamed once, and only package databases, package
 // metadata files and the build information of executables are kept: an image
-// is never extracted to disk.
+// is never extracted to disk. The one file written is an RPM database,
+// copied to a bounded, sparse temporary file while it is read.
+//
+// Image content is untrusted, and every read of it is bounded (limit.go):
+// a file larger than its cataloger reads, or recording too many packages or
+// malformed entries, is a Problem naming the file and the limit; too many
+// entries in all, or a layer too large, is an error.
 //
 // Ecosystems: Debian dpkg (/var/lib/dpkg/status and status.d), Alpine apk
 // (/lib/apk/db/installed), RPM (BerkeleyDB, NDB and SQLite databases, all

@@ -1,8 +1,6 @@
 package packages
 
-import (
-	"strings"
-)
+import "strings"
 
 // filesystem is the package files of an image as its layers, applied in
 // order, leave them: whiteouts remove, opaque directories hide what lower
@@ -10,9 +8,14 @@ import (
 // there.
 type filesystem struct {
 	files map[string]layerFile
-	// under counts the files under each directory, so that a whiteout or a
-	// replaced directory costs a lookup when no package file is under it.
-	under map[string]int
+	// children are the entries right under each directory that has a
+	// package file somewhere below it, so that removing a directory costs
+	// what is under it, and a whiteout with nothing under it a lookup:
+	// a hostile image of many files and many whiteouts stays linear.
+	children map[string]map[string]struct{}
+	// visited counts the entries removeUnder walked, the work whiteouts
+	// cost.
+	visited int
 }
 
 // layerFile is a package file and the position of the layer it comes from.
@@ -22,7 +25,7 @@ type layerFile struct {
 }
 
 func newFilesystem() *filesystem {
-	return &filesystem{files: map[string]layerFile{}, under: map[string]int{}}
+	return &filesystem{files: map[string]layerFile{}, children: map[string]map[string]struct{}{}}
 }
 
 // apply puts layer i on top. Whiteouts and opaque directories act on the
@@ -46,12 +49,39 @@ func (fs *filesystem) apply(i int, li *layerIndex) {
 		fs.remove(p)
 		fs.removeUnder(p)
 		fs.files[p] = layerFile{layer: i, rec: rec}
-		for d := parent(p); ; d = parent(d) {
-			fs.under[d]++
-			if d == "/" {
-				break
-			}
+		fs.link(p)
+	}
+}
+
+// link records p under its parents, up to the first that has it already.
+func (fs *filesystem) link(p string) {
+	for p != "/" {
+		d := parent(p)
+		kids, ok := fs.children[d]
+		if !ok {
+			kids = map[string]struct{}{}
+			fs.children[d] = kids
 		}
+		kids[p] = struct{}{}
+		if ok {
+			return
+		}
+		p = d
+	}
+}
+
+// unlink removes p from its parent, and each parent left empty from its
+// own.
+func (fs *filesystem) unlink(p string) {
+	for p != "/" {
+		d := parent(p)
+		kids := fs.children[d]
+		delete(kids, p)
+		if len(kids) > 0 {
+			return
+		}
+		delete(fs.children, d)
+		p = d
 	}
 }
 
@@ -60,29 +90,31 @@ func (fs *filesystem) remove(p string) {
 		return
 	}
 	delete(fs.files, p)
-	for d := parent(p); ; d = parent(d) {
-		if fs.under[d]--; fs.under[d] == 0 {
-			delete(fs.under, d)
-		}
-		if d == "/" {
-			break
-		}
-	}
+	fs.unlink(p)
 }
 
 // removeUnder removes every file under directory d.
 func (fs *filesystem) removeUnder(d string) {
-	if fs.under[d] == 0 {
+	if _, ok := fs.children[d]; !ok {
 		return
 	}
-	prefix := d + "/"
-	if d == "/" {
-		prefix = "/"
-	}
-	for p := range fs.files {
-		if strings.HasPrefix(p, prefix) {
-			fs.remove(p)
+	var under []string
+	stack := []string{d}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for k := range fs.children[n] {
+			fs.visited++
+			if _, ok := fs.files[k]; ok {
+				under = append(under, k)
+			}
+			if _, ok := fs.children[k]; ok {
+				stack = append(stack, k)
+			}
 		}
+	}
+	for _, p := range under {
+		fs.remove(p)
 	}
 }
 

@@ -26,6 +26,12 @@ const goStdlib = "stdlib"
 
 func (goCataloger) wants(_ string, mode int64) bool { return mode&0o111 != 0 }
 
+func (goCataloger) ecosystem() Ecosystem { return Golang }
+
+// maxSize is no limit: executables are streamed, and readGoBuildInfo stops
+// at maxExecutableScan.
+func (goCataloger) maxSize(string) int64 { return 0 }
+
 func (goCataloger) read(_ context.Context, p string, r io.Reader) (*record, error) {
 	sr := &streamReader{r: r}
 	info, err := readGoBuildInfo(sr)
@@ -85,7 +91,7 @@ var (
 // holds only that blob, so that the standard library decodes it. It returns
 // nil, nil for a file that is not an ELF Go executable.
 func readGoBuildInfo(r io.Reader) (*debug.BuildInfo, error) {
-	s := &offsetReader{r: r}
+	s := &offsetReader{r: r, limit: maxExecutableScan}
 	head := make([]byte, 64)
 	if _, err := io.ReadFull(s, head[:52]); err != nil {
 		return nil, nil // shorter than an ELF header
@@ -174,14 +180,14 @@ func readGoBuildInfo(r io.Reader) (*debug.BuildInfo, error) {
 // its address and bytes, or a nil blob when the segment has none.
 func searchBuildInfo(s *offsetReader, seg elf.ProgHeader) (uint64, []byte, error) {
 	if err := s.skipTo(seg.Off); err != nil {
-		return 0, nil, nil
+		return 0, nil, s.limitErr(err)
 	}
 	end := seg.Off + seg.Filesz
 	// Read in chunks that start at 16-byte aligned addresses: an aligned
 	// magic then never straddles two chunks.
 	first := (seg.Vaddr + 15) &^ 15
 	if err := s.skipTo(seg.Off + first - seg.Vaddr); err != nil {
-		return 0, nil, nil
+		return 0, nil, s.limitErr(err)
 	}
 	buf := make([]byte, searchChunk)
 	for s.off < end {
@@ -206,7 +212,7 @@ func searchBuildInfo(s *offsetReader, seg elf.ProgHeader) (uint64, []byte, error
 			return seg.Vaddr + (start + uint64(i) - seg.Off), blob, nil
 		}
 		if err != nil {
-			return 0, nil, nil // the file ends inside the segment
+			return 0, nil, s.limitErr(err) // the file ends inside the segment
 		}
 	}
 	return 0, nil, nil
@@ -226,6 +232,9 @@ func readBlob(s *offsetReader, have []byte, room uint64) ([]byte, error) {
 		}
 		more := make([]byte, n-uint64(len(have)))
 		if _, err := io.ReadFull(s, more); err != nil {
+			if err := s.limitErr(err); err != nil {
+				return err
+			}
 			return fmt.Errorf("the executable ends inside its build information")
 		}
 		have = append(have, more...)
@@ -282,16 +291,35 @@ func minimalELF(header []byte, class elf.Class, order binary.ByteOrder, addr uin
 	return b.Bytes()
 }
 
-// offsetReader counts the bytes read from a stream.
+// offsetReader counts the bytes read from a stream, and reads no more than
+// limit of them.
 type offsetReader struct {
-	r   io.Reader
-	off uint64
+	r     io.Reader
+	off   uint64
+	limit uint64
 }
 
+var errScanLimit = fmt.Errorf("its build information is not within the first %d bytes postflight reads of an executable", maxExecutableScan)
+
 func (o *offsetReader) Read(p []byte) (int, error) {
+	if o.limit > 0 {
+		if o.off >= o.limit {
+			return 0, errScanLimit
+		}
+		p = p[:min(uint64(len(p)), o.limit-o.off)]
+	}
 	n, err := o.r.Read(p)
 	o.off += uint64(n)
 	return n, err
+}
+
+// limitErr is err when it is the scan limit's, nil otherwise: a stream
+// that merely ends is a file that is not a Go executable.
+func (o *offsetReader) limitErr(err error) error {
+	if errors.Is(err, errScanLimit) {
+		return err
+	}
+	return nil
 }
 
 // skipTo discards the stream up to offset off.

@@ -35,10 +35,11 @@ const (
 	whiteoutOpaque = ".wh..wh..opq"
 )
 
-// scanLayer reads an uncompressed layer tar once.
-func scanLayer(ctx context.Context, r io.Reader) (*layerIndex, error) {
+// scanLayer reads an uncompressed layer tar once. What it keeps is taken
+// from b.
+func scanLayer(ctx context.Context, r io.Reader, b *budget) (*layerIndex, error) {
 	li := &layerIndex{files: map[string]*record{}}
-	tr := tar.NewReader(r)
+	tr := tar.NewReader(bounded(ctx, r))
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -51,6 +52,9 @@ func scanLayer(ctx context.Context, r io.Reader) (*layerIndex, error) {
 			return nil, fmt.Errorf("read tar: %w", err)
 		}
 		p := cleanPath(hdr.Name)
+		if err := b.spend(1, len(p)+16); err != nil { // a path and its string header
+			return nil, err
+		}
 		dir, base := path.Split(p)
 		if strings.HasPrefix(base, whiteoutPrefix) {
 			switch {
@@ -72,24 +76,54 @@ func scanLayer(ctx context.Context, r io.Reader) (*layerIndex, error) {
 			continue
 		case tar.TypeReg, tar.TypeRegA:
 			if c := catalogerFor(p, hdr.Mode); c != nil {
-				rec, err := c.read(ctx, p, tr)
+				rec, err := readFile(ctx, c, p, hdr.Size, tr)
 				if err != nil {
-					return nil, fmt.Errorf("read %s: %w", p, err)
+					return nil, err
 				}
 				if rec != nil {
+					if err := b.spend(len(rec.packages)+len(rec.problems), rec.size()); err != nil {
+						return nil, err
+					}
 					li.files[p] = rec
 					continue
 				}
 			}
 		case tar.TypeLink:
-			if rec, ok := li.files[cleanPath(hdr.Linkname)]; ok {
-				li.files[p] = rec.at(p)
+			// A link is a package file only where a cataloger reads
+			// one: a database linked to elsewhere is not read there.
+			if rec, ok := li.files[cleanPath(hdr.Linkname)]; ok && linkRead(p, rec) {
+				rec = rec.at(p)
+				if err := b.spend(len(rec.packages)+len(rec.problems), rec.size()); err != nil {
+					return nil, err
+				}
+				li.files[p] = rec
 				continue
 			}
 		}
 		delete(li.files, p)
 		li.others = append(li.others, p)
 	}
+}
+
+// readFile reads one package file of the given size, or records that it is
+// too large to read.
+func readFile(ctx context.Context, c cataloger, p string, size int64, r io.Reader) (*record, error) {
+	if limit := c.maxSize(p); limit > 0 && size > limit {
+		return tooLarge(c, p, size, limit), nil
+	}
+	rec, err := c.read(ctx, p, r)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	return rec, nil
+}
+
+// linkRead reports whether a hard link at p to a file that recorded rec is
+// read as the same kind of file: a link shares its target's mode, so an
+// executable's link is one wherever it is.
+func linkRead(p string, rec *record) bool {
+	c := catalogerFor(p, 0o755)
+	return c != nil && c.ecosystem() == rec.ecosystem
 }
 
 // cleanPath makes a tar entry name an absolute, clean path: "./usr/bin/"

@@ -43,22 +43,23 @@ func validNPMPart(s string) bool {
 	return s != "" && !strings.HasPrefix(s, ".") && s != "node_modules"
 }
 
-// maxPackageJSON bounds a package.json; real ones are a few kilobytes.
-const maxPackageJSON = 16 << 20
+func (npmCataloger) ecosystem() Ecosystem { return NPM }
+
+func (npmCataloger) maxSize(string) int64 { return maxMetadataSize }
 
 func (npmCataloger) read(_ context.Context, p string, r io.Reader) (*record, error) {
 	rec := &record{ecosystem: NPM}
 	dirName, _ := npmPackageName(p)
 	sr := &streamReader{r: r}
-	data, err := io.ReadAll(io.LimitReader(sr, maxPackageJSON+1))
+	data, err := io.ReadAll(io.LimitReader(sr, maxMetadataSize+1))
 	if sr.err != nil {
 		return nil, sr.err
 	}
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > maxPackageJSON {
-		rec.problem(p, 0, dirName, "package.json is larger than %d bytes", maxPackageJSON)
+	if len(data) > maxMetadataSize {
+		rec.problem(p, 0, dirName, "package.json is larger than %d bytes", maxMetadataSize)
 		return rec, nil
 	}
 	var pj struct {

@@ -42,12 +42,16 @@ func pythonDistribution(p string) (entry, name string, ok bool) {
 	return entry, name, name != ""
 }
 
+func (pythonCataloger) ecosystem() Ecosystem { return PyPI }
+
+func (pythonCataloger) maxSize(string) int64 { return maxMetadataSize }
+
 func (pythonCataloger) read(_ context.Context, p string, r io.Reader) (*record, error) {
 	rec := &record{ecosystem: PyPI}
 	_, dirName, _ := pythonDistribution(p)
 	sr := &streamReader{r: r}
 	var headers *stanza
-	err := readStanzas(sr, true, func(s *stanza) { headers = s })
+	err := readStanzas(sr, true, func(s *stanza) bool { headers = s; return false })
 	if sr.err != nil {
 		return nil, sr.err
 	}

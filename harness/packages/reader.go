@@ -20,6 +20,7 @@ import (
 type reader struct {
 	o       *options
 	closers []func() error
+	budget  *budget
 
 	mu     sync.Mutex
 	layers map[string]*sharedLayer // by blob digest
@@ -33,7 +34,7 @@ type sharedLayer struct {
 }
 
 func newReader(opts []Option) *reader {
-	return &reader{o: newOptions(opts), layers: map[string]*sharedLayer{}}
+	return &reader{o: newOptions(opts), layers: map[string]*sharedLayer{}, budget: newBudget()}
 }
 
 func (rd *reader) close() {
@@ -105,7 +106,7 @@ func (rd *reader) readArchive(ctx context.Context, r Reference) (*Inventory, err
 		return nil, err
 	}
 	defer in.Close()
-	t, err := readImageTar(ctx, in, true)
+	t, err := readImageTar(ctx, in, true, rd.budget)
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +136,9 @@ func (rd *reader) readImage(ctx context.Context, r Reference, img v1.Image, veri
 	layers, err := img.Layers()
 	if err != nil {
 		return nil, fmt.Errorf("read manifest: %w", err)
+	}
+	if len(layers) > maxLayers {
+		return nil, fmt.Errorf("the manifest lists %d layers, more than the %d postflight reads", len(layers), maxLayers)
 	}
 	if len(layers) != len(cf.RootFS.DiffIDs) {
 		return nil, fmt.Errorf("the manifest lists %d layers, the config %d", len(layers), len(cf.RootFS.DiffIDs))
@@ -182,12 +186,12 @@ func (rd *reader) layer(ctx context.Context, l v1.Layer, digest v1.Hash, verify 
 		}
 	}
 	defer close(s.done)
-	s.index, s.err = scanV1Layer(ctx, l, digest, verify)
+	s.index, s.err = scanV1Layer(ctx, l, digest, verify, rd.budget)
 	return s.index, s.err
 }
 
 // scanV1Layer streams a layer blob through decompression and the scanner.
-func scanV1Layer(ctx context.Context, l v1.Layer, digest v1.Hash, verify bool) (*layerIndex, error) {
+func scanV1Layer(ctx context.Context, l v1.Layer, digest v1.Hash, verify bool, b *budget) (*layerIndex, error) {
 	rc, err := l.Compressed()
 	if err != nil {
 		return nil, fmt.Errorf("fetch: %w", err)
@@ -204,12 +208,12 @@ func scanV1Layer(ctx context.Context, l v1.Layer, digest v1.Hash, verify bool) (
 		return nil, err
 	}
 	defer ur.Close()
-	idx, err := scanLayer(ctx, ur)
+	idx, err := scanLayer(ctx, ur, b)
 	if err != nil {
 		return nil, err
 	}
 	// Read to the end, so that checksums and digests are checked.
-	if _, err := io.Copy(io.Discard, ur); err != nil {
+	if _, err := io.Copy(io.Discard, bounded(ctx, ur)); err != nil {
 		return nil, fmt.Errorf("read past the end of the tar: %w", err)
 	}
 	if _, err := io.Copy(io.Discard, in); err != nil {

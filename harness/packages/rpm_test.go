@@ -2,12 +2,15 @@ package packages
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	rpmdb "github.com/knqyf263/go-rpmdb/pkg"
 )
 
 // rpmTestdata is go-rpmdb's own test databases, from the module cache:
@@ -105,5 +108,56 @@ func TestRPMInImages(t *testing.T) {
 	}
 	if len(d.Changes) != 1 || d.Changes[0].Name != "a" || d.Changes[0].Kind != Upgraded {
 		t.Errorf("changes %v: want only npm a upgraded (the rpm packages are unknown, not removed)", d.Changes)
+	}
+}
+
+// TestRPMDatabasesAgreeWithGoRPMDB reads every database of go-rpmdb's test
+// data with postflight's reader and with go-rpmdb, and wants the same
+// packages from both.
+func TestRPMDatabasesAgreeWithGoRPMDB(t *testing.T) {
+	data := rpmTestdata(t)
+	dbs, _ := filepath.Glob(filepath.Join(data, "*", "*"))
+	if len(dbs) < 10 {
+		t.Fatalf("%d databases in %s, want go-rpmdb's dozen or more", len(dbs), data)
+	}
+	for _, path := range dbs {
+		t.Run(strings.TrimPrefix(path, data), func(t *testing.T) {
+			db, err := rpmdb.Open(path)
+			if err != nil {
+				t.Skipf("go-rpmdb does not open it: %v", err)
+			}
+			defer db.Close()
+			pkgs, err := db.ListPackages()
+			if err != nil {
+				t.Skipf("go-rpmdb does not read it: %v", err)
+			}
+			var want []string
+			for _, p := range pkgs {
+				want = append(want, strings.TrimSpace(fmt.Sprintf("%s %s %s", p.Name, rpmVersion(p.Epoch, p.Version, p.Release), p.Arch)))
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			rec, err := rpmCataloger{}.read(context.Background(), "/var/lib/rpm/Packages", f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rec.problems) > 0 {
+				t.Fatalf("problems: %v", problems(rec))
+			}
+			got := versions(rec)
+			slices.Sort(got)
+			slices.Sort(want)
+			if len(got) != len(want) {
+				t.Fatalf("%d packages, go-rpmdb %d", len(got), len(want))
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("package %q, go-rpmdb %q", got[i], want[i])
+				}
+			}
+		})
 	}
 }

@@ -22,19 +22,19 @@ func (s *stanza) get(field string) string { return s.fields[strings.ToLower(fiel
 // maxLine bounds one line of a metadata file.
 const maxLine = 4 << 20
 
-// readStanzas calls fn for every stanza of r; it stops after the first when
-// headersOnly is set (the body of a METADATA file is not headers). The error
-// is the reader's.
-func readStanzas(r io.Reader, headersOnly bool, fn func(*stanza)) error {
+// readStanzas calls fn for every stanza of r until fn returns false; it
+// stops after the first when headersOnly is set (the body of a METADATA
+// file is not headers). The error is the reader's.
+func readStanzas(r io.Reader, headersOnly bool, fn func(*stanza) bool) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
 	var cur *stanza
 	lineNo := 0
-	flush := func() bool {
+	flush := func() (stop bool) {
 		if cur != nil {
-			fn(cur)
+			more := fn(cur)
 			cur = nil
-			return headersOnly
+			return headersOnly || !more
 		}
 		return false
 	}
@@ -68,6 +68,12 @@ func readStanzas(r io.Reader, headersOnly bool, fn func(*stanza)) error {
 		}
 		last = strings.ToLower(name)
 		if _, dup := cur.fields[last]; !dup {
+			if len(cur.fields) >= maxFields {
+				if cur.bad == "" {
+					cur.bad, cur.badAt = fmt.Sprintf("the entry has more than %d fields", maxFields), lineNo
+				}
+				continue
+			}
 			cur.fields[last] = strings.TrimSpace(value)
 		}
 	}
