@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 export TESTCONTAINERS_RYUK_DISABLED ?= true
 export TESTCONTAINERS_HOST_OVERRIDE ?= 127.0.0.1
 
-.PHONY: all build deps images demo test test-unit bench lint cleanup clean
+.PHONY: all build deps images demo test test-unit fuzz bench lint cleanup clean
 
 all: build
 
@@ -41,10 +41,26 @@ swarm_as_found = swarm=$$(docker info --format '{{.Swarm.LocalNodeState}}'); \
 	fi; \
 	exit $$rc
 
-# The whole suite: unit tests and the tests against the real Docker daemon.
+# The whole suite: vet, a short run of every fuzz target, then unit tests and
+# the tests against the real Docker daemon.
 test: deps images
 	$(GO) vet ./...
+	@$(MAKE) --no-print-directory fuzz
 	@$(call swarm_as_found,$(GO) test -count=1 -timeout 25m ./...)
+
+# Every fuzz target (func FuzzXxx in a _test.go file) for FUZZTIME each; their
+# seed corpora (testdata/fuzz/) also run as ordinary tests in `go test`. A
+# failing input is written to the package's testdata/fuzz/ and fails the run.
+FUZZTIME ?= 4s
+fuzz:
+	@mkdir -p build
+	@for f in $$(grep -rl --include='*_test.go' '^func Fuzz' cmd harness slo suites); do \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "fuzz $$t in ./$$(dirname $$f) for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 3s ./$$(dirname $$f) >build/fuzz.log 2>&1 \
+				|| { cat build/fuzz.log; exit 1; }; \
+		done; \
+	done
 
 # Unit tests only: no Docker needed.
 test-unit:
