@@ -9,6 +9,8 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/postflight/postflight/harness/daemon"
 )
 
 // readDaemon reads images from the local Docker daemon with docker save.
@@ -17,7 +19,7 @@ import (
 // that share none are saved concurrently, which is faster where the
 // daemon's export is the bottleneck (it reads every file of a layer).
 func (rd *reader) readDaemon(ctx context.Context, refs []Reference) ([]*Inventory, error) {
-	cli, err := rd.dockerClient()
+	cli, err := rd.dockerClient(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read image %s: %w", refs[0], err)
 	}
@@ -100,13 +102,13 @@ func sharesLayer(a, b []string) bool {
 
 // dockerClient is the client the options gave, or one configured from the
 // environment, closed with the reader.
-func (rd *reader) dockerClient() (DockerClient, error) {
+func (rd *reader) dockerClient(ctx context.Context) (DockerClient, error) {
 	if rd.o.docker != nil {
 		return rd.o.docker, nil
 	}
-	c, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	c, err := daemon.Client(ctx, "")
 	if err != nil {
-		return nil, fmt.Errorf("connect to docker: %w", err)
+		return nil, err
 	}
 	rd.o.docker = c
 	rd.closers = append(rd.closers, c.Close)

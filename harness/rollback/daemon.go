@@ -1,22 +1,16 @@
 package rollback
 
 import (
-	"fmt"
+	"context"
 
 	"github.com/moby/moby/client"
+
+	"github.com/postflight/postflight/harness/daemon"
 )
 
 // dockerClient connects to a Docker daemon: host ("unix:///var/run/docker.sock",
-// "tcp://manager:2376"), or the one the environment names (DOCKER_HOST and
-// friends) when host is empty, negotiating the API version.
+// "tcp://manager:2376"), or the one the run's other parts reach when host is
+// empty (see daemon.Client).
 func dockerClient(host string) (*client.Client, error) {
-	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
-	if host != "" {
-		opts = append(opts, client.WithHost(host))
-	}
-	c, err := client.New(opts...)
-	if err != nil {
-		return nil, fmt.Errorf("connect to docker: %w", err)
-	}
-	return c, nil
+	return daemon.Client(context.Background(), host)
 }

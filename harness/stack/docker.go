@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/moby/moby/client"
-	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
+
+	"github.com/postflight/postflight/harness/daemon"
 )
 
 // init sets the two testcontainers settings postflight relies on, unless the
@@ -32,34 +32,20 @@ func init() {
 // NewDockerClient connects to the Docker daemon the way testcontainers
 // finds it (DOCKER_HOST, the Docker context, the default socket), so that
 // what postflight lists and removes is on the daemon where the replica runs.
-// The API version is negotiated.
 //
 // A DOCKER_HOST that does not answer is an error: testcontainers would go
 // on to the default socket, and the replica would run, and pass, on a
 // daemon the user did not name.
 func NewDockerClient(ctx context.Context) (*client.Client, error) {
-	if host := os.Getenv("DOCKER_HOST"); host != "" {
-		if err := ping(ctx); err != nil {
-			return nil, fmt.Errorf("connect to docker at DOCKER_HOST=%s: %w", host, err)
+	c, err := daemon.Client(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	if os.Getenv("DOCKER_HOST") != "" {
+		if err := daemon.Ping(ctx, c); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("connect to docker at %s: %w", daemon.Describe(""), err)
 		}
 	}
-	c, err := testcontainers.NewDockerClientWithOpts(ctx, client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		return nil, fmt.Errorf("connect to docker: %w", err)
-	}
-	return c.Client, nil
-}
-
-// ping asks the daemon the environment names (DOCKER_HOST, with its TLS
-// settings) whether it answers.
-func ping(ctx context.Context) error {
-	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		return err
-	}
-	defer cli.Close()
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	_, err = cli.Ping(ctx, client.PingOptions{})
-	return err
+	return c, nil
 }
