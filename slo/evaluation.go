@@ -92,7 +92,7 @@ func (s *sortedSamples) evaluate(o Objective) Evaluation {
 	// already breach it: say so, since the count is short.
 	short := ""
 	if n < e.MinSamples {
-		short = fmt.Sprintf(": %d errors, more than %d requests at budget %v allow", s.m.Errors, e.MinSamples, o.Budget)
+		short = fmt.Sprintf(": %d errors in %d requests already exceed what budget %v allows in %d", s.m.Errors, n, o.Budget, e.MinSamples)
 	}
 
 	e.Observed = observed

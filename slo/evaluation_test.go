@@ -183,7 +183,7 @@ func TestEvaluate(t *testing.T) {
 			name: "error rate with too few requests but more errors than the budget allows in the needed count fails",
 			obj:  ErrorRateObjective(0.001), m: Measurements{Requests: 50, Errors: 50},
 			status: Fail, observed: "100%", margin: "-99.9%", pct: -99900, samples: 50,
-			reason: "error rate 100% exceeds budget 0.1% by 99.9% (99900%): 50 errors, more than 1000 requests at budget 0.1% allow",
+			reason: "error rate 100% exceeds budget 0.1% by 99.9% (99900%): 50 errors in 50 requests already exceed what budget 0.1% allows in 1000",
 		},
 		{
 			name: "error rate with too few requests and errors the needed count could still absorb is inconclusive",

@@ -71,6 +71,8 @@ func (w want) assert(t *testing.T, rep *report.Report, name string) {
 	if !ok {
 		t.Fatalf("no result for check %s in %+v", name, rep.Checks)
 	}
+	// `go test -v` shows what postflight said of every fault: docs/faults.md quotes it.
+	t.Logf("%s: %s (run %s, exit %d): %s", name, res.Status, rep.Outcome, rep.ExitCode, res.Reason)
 	if res.Status != w.status {
 		t.Errorf("check %s is %s, want %s: %s (observed %s)", name, res.Status, w.status, res.Reason, res.Observed)
 	}

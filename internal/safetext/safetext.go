@@ -27,21 +27,31 @@ func URL(raw string) string {
 	if err != nil {
 		return "(unparsable url)"
 	}
-	if u.User != nil {
-		u.User = url.User(Redacted)
+	if u.User == nil && u.RawQuery == "" && !strings.Contains(raw, "#") {
+		return raw // as written: "/kv/{token}" stays readable
 	}
-	if u.RawQuery != "" {
-		var parts []string
-		for _, kv := range strings.Split(u.RawQuery, "&") {
-			k, _, _ := strings.Cut(kv, "=")
-			if k != "" {
-				parts = append(parts, k+"="+Redacted)
-			}
+	rest, _, _ := strings.Cut(raw, "#")
+	rest, query, hasQuery := strings.Cut(rest, "?")
+	if scheme, after, ok := strings.Cut(rest, "://"); ok && u.User != nil {
+		authority, path := after, ""
+		if i := strings.IndexByte(after, '/'); i >= 0 {
+			authority, path = after[:i], after[i:]
 		}
-		u.RawQuery = strings.Join(parts, "&")
+		if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+			authority = Redacted + authority[at:]
+		}
+		rest = scheme + "://" + authority + path
 	}
-	u.Fragment, u.RawFragment = "", ""
-	return u.String()
+	if !hasQuery {
+		return rest
+	}
+	var parts []string
+	for _, kv := range strings.Split(query, "&") {
+		if k, _, _ := strings.Cut(kv, "="); k != "" {
+			parts = append(parts, k+"="+Redacted)
+		}
+	}
+	return rest + "?" + strings.Join(parts, "&")
 }
 
 var (

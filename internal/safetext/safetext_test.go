@@ -10,6 +10,8 @@ func TestURLDropsCredentials(t *testing.T) {
 		{"https://hooks.example/rb?token=s3cret", "https://hooks.example/rb?token=REDACTED"},
 		{"https://u:pw@hooks.example/rb?a=1&token=s3cret#frag", "https://REDACTED@hooks.example/rb?a=REDACTED&token=REDACTED"},
 		{"http://127.0.0.1:9/rb", "http://127.0.0.1:9/rb"},
+		{"http://127.0.0.1:9/kv/{token}", "http://127.0.0.1:9/kv/{token}"},
+		{"http://u@127.0.0.1:9/kv/{token}?k=v", "http://REDACTED@127.0.0.1:9/kv/{token}?k=REDACTED"},
 	}
 	for _, tt := range tests {
 		if got := URL(tt.in); got != tt.want {
