@@ -91,9 +91,9 @@ func (r *run) verifier(st stack.Stack, rb *report.Rollback) func(context.Context
 			r.logf("verify: starting the old version %s in the replica", req.OldImage)
 			if err := st.SwapImage(ctx, req.OldImage); err != nil {
 				if ctx.Err() != nil {
-					return errors.New("verify: interrupted while the old version came back up")
+					return errors.New("interrupted while the old version came back up")
 				}
-				return fmt.Errorf("verify: old version did not come back up: %w", err)
+				return fmt.Errorf("old version did not come back up: %w", err)
 			}
 		}
 		rb.Verify = r.phase(ctx, suites.PhaseVerify, verify, st)
@@ -101,7 +101,7 @@ func (r *run) verifier(st stack.Stack, rb *report.Rollback) func(context.Context
 		rb.VerifyVerdict = &v
 		r.logf("verify: %s: %s", v.Status, v.Reason)
 		if v.Status != slo.Pass {
-			return fmt.Errorf("verify: %s", v.Reason)
+			return errors.New(v.Reason) // the runner says it was the verify step
 		}
 		return nil
 	}

@@ -285,6 +285,9 @@ func TestRunExistingStack(t *testing.T) {
 			if rep.Outcome != tt.want || rep.ExitCode != tt.want.ExitCode() {
 				t.Fatalf("outcome %s (exit %d): %s", rep.Outcome, rep.ExitCode, rep.Summary)
 			}
+			if strings.Contains(rep.Summary, "verify: verify") {
+				t.Errorf("the verify step is named twice: %s", rep.Summary)
+			}
 			b, err := os.ReadFile(marker)
 			if ran := err == nil; ran != tt.rolledBack {
 				t.Fatalf("rollback command ran: %v, want %v", ran, tt.rolledBack)
