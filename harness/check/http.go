@@ -14,6 +14,7 @@ import (
 	"github.com/ohler55/ojg/oj"
 
 	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/internal/redirect"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -33,28 +34,10 @@ func NewHTTPChecker() *HTTPChecker {
 	return &HTTPChecker{
 		Client: &http.Client{
 			Transport:     &http.Transport{Proxy: nil, DisableKeepAlives: true},
-			CheckRedirect: stayOnOrigin,
+			CheckRedirect: redirect.WithinOrigin,
 		},
 		Sleep: sleepCtx,
 	}
-}
-
-// maxRedirects bounds the redirects followed within the target's origin.
-const maxRedirects = 10
-
-// stayOnOrigin follows redirects within the scheme, host and port the check
-// was sent to, and judges a redirect anywhere else as the answer: the check
-// measures its target, and a broken service that sends its callers to a
-// healthy one elsewhere must not pass as healthy.
-func stayOnOrigin(req *http.Request, via []*http.Request) error {
-	first := via[0].URL
-	if req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
-		return http.ErrUseLastResponse
-	}
-	if len(via) >= maxRedirects {
-		return fmt.Errorf("stopped after %d redirects", maxRedirects)
-	}
-	return nil
 }
 
 // attempt is the outcome of one request.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/ohler55/ojg/jp"
 	"github.com/ohler55/ojg/oj"
+
+	"github.com/postflight/postflight/internal/redirect"
 )
 
 const (
@@ -38,7 +40,11 @@ func newProber(s Spec) *prober {
 			DialContext:         dialer.DialContext,
 			MaxIdleConnsPerHost: s.Concurrency * (len(s.Reads) + 1),
 			IdleConnTimeout:     90 * time.Second,
-		}},
+		},
+			// A read redirected elsewhere is not the read endpoint showing
+			// the token: say, a replica that sends its reads to the writer.
+			CheckRedirect: redirect.WithinOrigin,
+		},
 	}
 	if s.Field != "" {
 		p.field = jp.MustParseString(s.Field) // validated
