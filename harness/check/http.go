@@ -125,7 +125,12 @@ func (h *HTTPChecker) once(ctx context.Context, c plan.Check, method, url string
 		return attempt{status: slo.Inconclusive, reason: transportReason(err)}
 	}
 	defer resp.Body.Close()
+	// Judge the first maxBody bytes, but only of an answer that ends within
+	// the timeout: a body that never ends is no answer any client gets.
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+	}
 	if err != nil {
 		return attempt{status: slo.Inconclusive, reason: fmt.Sprintf("read response body: %v", transportReason(err))}
 	}

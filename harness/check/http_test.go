@@ -136,6 +136,19 @@ func TestHTTPCheckCannotMeasureIsInconclusive(t *testing.T) {
 	}))
 	defer slow.Close()
 
+	// Right at first, then a body that never ends: no client ever gets
+	// the whole answer.
+	endless := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"status":"ok"}`)
+		pad := []byte(strings.Repeat(" ", 64<<10))
+		for r.Context().Err() == nil {
+			if _, err := w.Write(pad); err != nil {
+				return
+			}
+		}
+	}))
+	defer endless.Close()
+
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 
@@ -147,6 +160,8 @@ func TestHTTPCheckCannotMeasureIsInconclusive(t *testing.T) {
 	}{
 		{"target down", context.Background(), plan.Check{URL: down, Retries: 1, RetryInterval: dur(time.Millisecond)}, "connection refused"},
 		{"no answer before timeout", context.Background(), plan.Check{URL: slow.URL, Timeout: dur(50 * time.Millisecond)}, "timed out"},
+		{"a body that never ends", context.Background(), plan.Check{URL: endless.URL, Timeout: dur(300 * time.Millisecond),
+			Expect: plan.HTTPExpect{JSON: map[string]string{"$.status": "ok"}}}, "read response body: timed out"},
 		{"interrupted", cancelled, plan.Check{URL: slow.URL}, "interrupted"},
 		{"interrupted while it answered wrong", cancelled, plan.Check{URL: slow.URL + "/missing", Retries: 3}, "interrupted after"},
 	}
