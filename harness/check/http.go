@@ -120,6 +120,11 @@ func (h *HTTPChecker) once(ctx context.Context, c plan.Check, method, url string
 	for k, v := range c.Request.Headers {
 		req.Header.Set(k, v)
 	}
+	// Go sends req.Host, not a Host header: a plan that names a virtual
+	// host must reach it, as its load and propagation requests do.
+	if host := req.Header.Get("Host"); host != "" {
+		req.Host = host
+	}
 	resp, err := h.Client.Do(req)
 	if err != nil {
 		return attempt{status: slo.Inconclusive, reason: transportReason(err)}

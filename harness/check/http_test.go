@@ -246,3 +246,22 @@ func TestJSONExpectations(t *testing.T) {
 		})
 	}
 }
+
+// A plan that names a virtual host measures that host, as load and
+// propagation checks do: an ingress's default host answering well says
+// nothing of the host under test.
+func TestHTTPCheckSendsTheHostHeaderItIsGiven(t *testing.T) {
+	ingress := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Host == "shop.internal" {
+			http.Error(w, "shop is down", http.StatusBadGateway)
+			return
+		}
+		fmt.Fprint(w, "default backend ok")
+	}))
+	defer ingress.Close()
+	c := plan.Check{Name: "shop", URL: ingress.URL + "/healthz", Request: plan.HTTPRequest{Headers: map[string]string{"Host": "shop.internal"}}}
+	r := NewHTTPChecker().Run(context.Background(), c, "check", nil)
+	if r.Status != slo.Fail || !strings.Contains(r.Reason, "status 502") {
+		t.Fatalf("status %s (%s; observed %s), want a fail naming status 502", r.Status, r.Reason, r.Observed)
+	}
+}
