@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -194,17 +195,17 @@ func evaluate(e plan.HTTPExpect, resp *http.Response, body []byte) []string {
 		}
 	}
 	if len(e.JSON) > 0 {
-		problems = append(problems, evaluateJSON(e.JSON, body)...)
+		problems = append(problems, evaluateJSON(e.JSON, e.JSONTypes, body)...)
 	}
 	return problems
 }
 
 // evaluateJSON checks JSONPath selectors ("$.status", "$.items[*].id")
 // against the body. Every value a selector matches, printed as JSON
-// without quotes for strings, must equal the expected text; with
-// plan.AnyMatch one equal value is enough. A selector that matches nothing
-// is a mismatch.
-func evaluateJSON(want map[string]string, body []byte) []string {
+// without quotes for strings, must equal the expected text, and be of the
+// type types names for the selector, if any; with plan.AnyMatch one equal
+// value is enough. A selector that matches nothing is a mismatch.
+func evaluateJSON(want, types map[string]string, body []byte) []string {
 	doc, err := oj.Parse(body)
 	if err != nil {
 		return []string{fmt.Sprintf("body is not JSON: %v", err)}
@@ -216,37 +217,80 @@ func evaluateJSON(want map[string]string, body []byte) []string {
 			problems = append(problems, fmt.Sprintf("json selector %q: %v", key, err))
 			continue
 		}
-		if p := matchJSON(sel, want[key], doc); p != "" {
+		if p := matchJSON(sel, want[key], types[key], doc); p != "" {
 			problems = append(problems, p)
 		}
 	}
 	return problems
 }
 
-// matchJSON says how the values sel selects in doc miss w; "" when they
-// meet it.
-func matchJSON(sel plan.JSONSelector, w string, doc any) string {
+// matchJSON says how the values sel selects in doc miss w, of type typ
+// when typ is not empty; "" when they meet it.
+func matchJSON(sel plan.JSONSelector, w, typ string, doc any) string {
 	got, err := getJSON(sel, doc)
 	if err != nil {
 		return fmt.Sprintf("json selector %q: %v", sel.Path, err)
 	}
 	var misses []any
 	for _, v := range got {
-		if jsonText(v) != w {
+		if !jsonEqual(v, w, typ) {
 			misses = append(misses, v)
 		}
 	}
+	want := expectedJSON(w, typ)
 	switch {
 	case len(got) == 0:
-		return fmt.Sprintf("json %s matched nothing, want %q", sel.Path, w)
+		return fmt.Sprintf("json %s matched nothing, want %s", sel.Path, want)
 	case len(misses) == 0 || (sel.Any && len(misses) < len(got)):
 		return ""
 	case len(got) == 1:
-		return fmt.Sprintf("json %s is %s, want %q", sel.Path, jsonValue(got[0]), w)
+		return fmt.Sprintf("json %s is %s, want %s", sel.Path, jsonValue(got[0]), want)
 	case sel.Any:
-		return fmt.Sprintf("json %s: none of %d values is %q: %s", sel.Path, len(got), w, jsonValues(misses))
+		return fmt.Sprintf("json %s: none of %d values is %s: %s", sel.Path, len(got), want, jsonValues(misses))
 	}
-	return fmt.Sprintf("json %s: %d of %d values are not %q: %s", sel.Path, len(misses), len(got), w, jsonValues(misses))
+	return fmt.Sprintf("json %s: %d of %d values are not %s: %s", sel.Path, len(misses), len(got), want, jsonValues(misses))
+}
+
+// jsonEqual says whether v is the expected text w, and of type typ when
+// typ is not empty: a number then equals w as a number (1.0 is 1).
+func jsonEqual(v any, w, typ string) bool {
+	switch typ {
+	case "":
+		return jsonText(v) == w
+	case plan.JSONNumber:
+		return sameNumber(v, w)
+	case plan.JSONBoolean:
+		b, ok := v.(bool)
+		return ok && strconv.FormatBool(b) == w
+	case plan.JSONNull:
+		return v == nil
+	}
+	return false
+}
+
+// sameNumber says whether the JSON number v is the number written w.
+func sameNumber(v any, w string) bool {
+	switch n := v.(type) {
+	case int64:
+		if i, err := strconv.ParseInt(w, 10, 64); err == nil {
+			return n == i
+		}
+		f, err := strconv.ParseFloat(w, 64)
+		return err == nil && float64(n) == f
+	case float64:
+		f, err := strconv.ParseFloat(w, 64)
+		return err == nil && n == f
+	}
+	return false
+}
+
+// expectedJSON writes an expected value for a message: quoted when any
+// type will do, as JSON writes it when a type is asked for.
+func expectedJSON(w, typ string) string {
+	if typ == "" {
+		return strconv.Quote(w)
+	}
+	return w
 }
 
 // getJSON runs the selector; the JSONPath library has panicked on odd
@@ -307,7 +351,7 @@ func describeExpect(e plan.HTTPExpect) string {
 		parts = append(parts, fmt.Sprintf("body matches /%s/", e.BodyRegexp))
 	}
 	for _, k := range slices.Sorted(maps.Keys(e.JSON)) {
-		parts = append(parts, fmt.Sprintf("%s = %q", k, e.JSON[k]))
+		parts = append(parts, fmt.Sprintf("%s = %s", k, expectedJSON(e.JSON[k], e.JSONTypes[k])))
 	}
 	for _, k := range slices.Sorted(maps.Keys(e.Headers)) {
 		parts = append(parts, fmt.Sprintf("header %s = %q", k, e.Headers[k]))

@@ -228,7 +228,7 @@ func TestJSONExpectations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := evaluateJSON(tt.want, []byte(tt.body))
+			got := evaluateJSON(tt.want, nil, []byte(tt.body))
 			if len(tt.problems) == 0 {
 				if len(got) != 0 {
 					t.Fatalf("problems %q, want none", got)
