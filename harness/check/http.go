@@ -210,6 +210,9 @@ func evaluateJSON(want, types map[string]string, body []byte) []string {
 	if err != nil {
 		return []string{fmt.Sprintf("body is not JSON: %v", err)}
 	}
+	if k, dup := duplicateKey(body); dup {
+		return []string{fmt.Sprintf("body is ambiguous JSON: key %q twice in one object", k)}
+	}
 	var problems []string
 	for _, key := range slices.Sorted(maps.Keys(want)) {
 		sel, err := plan.ParseJSONSelector(key)
