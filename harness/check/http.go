@@ -190,7 +190,9 @@ func evaluate(e plan.HTTPExpect, resp *http.Response, body []byte) []string {
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(e.Headers)) {
-		if got := resp.Header.Get(name); got != e.Headers[name] {
+		// A header sent on several lines is one value, the lines joined
+		// (RFC 9110): the first line alone is not what the answer says.
+		if got := strings.Join(resp.Header.Values(name), ", "); got != e.Headers[name] {
 			problems = append(problems, fmt.Sprintf("header %s is %q, want %q", name, got, e.Headers[name]))
 		}
 	}

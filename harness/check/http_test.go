@@ -270,3 +270,31 @@ func TestHTTPCheckSendsTheHostHeaderItIsGiven(t *testing.T) {
 		t.Fatalf("status %s (%s; observed %s), want a fail naming status 502", r.Status, r.Reason, r.Observed)
 	}
 }
+
+// A header sent twice is one value, its lines joined (RFC 9110): an
+// expectation met by one of the lines alone is not met by the answer.
+func TestHTTPCheckJudgesAHeaderSentTwiceAsBothItsValues(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Content-Type", "application/json")
+		w.Header().Add("Content-Type", "text/html")
+		w.Header().Add("Vary", "Accept")
+		w.Header().Add("Vary", "Origin")
+		fmt.Fprint(w, `{"status":"ok"}`)
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		header, value string
+		want          slo.Status
+	}{
+		{"Content-Type", "application/json", slo.Fail},
+		{"Vary", "Accept, Origin", slo.Pass},
+	} {
+		t.Run(tc.header, func(t *testing.T) {
+			c := plan.Check{Name: "h", URL: srv.URL, Expect: plan.HTTPExpect{Headers: map[string]string{tc.header: tc.value}}}
+			r := NewHTTPChecker().Run(context.Background(), c, "check", nil)
+			if r.Status != tc.want {
+				t.Fatalf("got %s (%s), want %s", r.Status, r.Reason, tc.want)
+			}
+		})
+	}
+}
