@@ -15,6 +15,7 @@ import (
 	"github.com/ohler55/ojg/oj"
 
 	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/internal/jsondup"
 	"github.com/postflight/postflight/internal/redirect"
 	"github.com/postflight/postflight/slo"
 )
@@ -212,7 +213,7 @@ func evaluateJSON(want, types map[string]string, body []byte) []string {
 	if err != nil {
 		return []string{fmt.Sprintf("body is not JSON: %v", err)}
 	}
-	if k, dup := duplicateKey(body); dup {
+	if k, dup := jsondup.Key(body); dup {
 		return []string{fmt.Sprintf("body is ambiguous JSON: key %q twice in one object", k)}
 	}
 	var problems []string

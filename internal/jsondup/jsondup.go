@@ -1,22 +1,23 @@
-package check
+// Package jsondup finds keys given twice in one JSON object.
+package jsondup
 
 import (
 	"bytes"
 	"encoding/json"
 )
 
-// keyScope is an object or array being read, for duplicateKey.
+// keyScope is an object or array being read, for Key.
 type keyScope struct {
 	object  bool
 	wantKey bool // the next token of the object is a key, or its end
 	keys    map[string]bool
 }
 
-// duplicateKey returns a key that appears twice in one object of the JSON
-// document body, compared after unescaping ("st\u0061tus" is "status").
-// Clients differ on which of the two counts, so an answer that has one
-// says two things at once: a check must not pick the one it expects.
-func duplicateKey(body []byte) (string, bool) {
+// Key returns a key that appears twice in one object of the JSON document
+// body, compared after unescaping ("st\u0061tus" is "status"). Clients
+// differ on which of the two counts, so an answer that has one says two
+// things at once: a check must not pick the one it expects.
+func Key(body []byte) (string, bool) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var stack []*keyScope
