@@ -29,7 +29,7 @@ func FuzzJSONExpect(f *testing.F) {
 		f.Add(seed.sel, seed.want, []byte(seed.doc))
 	}
 	f.Fuzz(func(t *testing.T, sel, want string, body []byte) {
-		problems := evaluateJSON(map[string]string{sel: want}, body)
+		problems := evaluateJSON(map[string]string{sel: want}, nil, body)
 		for _, p := range problems {
 			if limit := 1000 + 6*(len(sel)+len(want)); len(p) > limit {
 				t.Errorf("problem of %d bytes: %.200s", len(p), p)

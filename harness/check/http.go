@@ -8,12 +8,15 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ohler55/ojg/oj"
 
 	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/internal/jsondup"
+	"github.com/postflight/postflight/internal/redirect"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -33,28 +36,10 @@ func NewHTTPChecker() *HTTPChecker {
 	return &HTTPChecker{
 		Client: &http.Client{
 			Transport:     &http.Transport{Proxy: nil, DisableKeepAlives: true},
-			CheckRedirect: stayOnOrigin,
+			CheckRedirect: redirect.WithinOrigin,
 		},
 		Sleep: sleepCtx,
 	}
-}
-
-// maxRedirects bounds the redirects followed within the target's origin.
-const maxRedirects = 10
-
-// stayOnOrigin follows redirects within the scheme, host and port the check
-// was sent to, and judges a redirect anywhere else as the answer: the check
-// measures its target, and a broken service that sends its callers to a
-// healthy one elsewhere must not pass as healthy.
-func stayOnOrigin(req *http.Request, via []*http.Request) error {
-	first := via[0].URL
-	if req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
-		return http.ErrUseLastResponse
-	}
-	if len(via) >= maxRedirects {
-		return fmt.Errorf("stopped after %d redirects", maxRedirects)
-	}
-	return nil
 }
 
 // attempt is the outcome of one request.
@@ -137,12 +122,22 @@ func (h *HTTPChecker) once(ctx context.Context, c plan.Check, method, url string
 	for k, v := range c.Request.Headers {
 		req.Header.Set(k, v)
 	}
+	// Go sends req.Host, not a Host header: a plan that names a virtual
+	// host must reach it, as its load and propagation requests do.
+	if host := req.Header.Get("Host"); host != "" {
+		req.Host = host
+	}
 	resp, err := h.Client.Do(req)
 	if err != nil {
 		return attempt{status: slo.Inconclusive, reason: transportReason(err)}
 	}
 	defer resp.Body.Close()
+	// Judge the first maxBody bytes, but only of an answer that ends within
+	// the timeout: a body that never ends is no answer any client gets.
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+	}
 	if err != nil {
 		return attempt{status: slo.Inconclusive, reason: fmt.Sprintf("read response body: %v", transportReason(err))}
 	}
@@ -196,25 +191,30 @@ func evaluate(e plan.HTTPExpect, resp *http.Response, body []byte) []string {
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(e.Headers)) {
-		if got := resp.Header.Get(name); got != e.Headers[name] {
+		// A header sent on several lines is one value, the lines joined
+		// (RFC 9110): the first line alone is not what the answer says.
+		if got := strings.Join(resp.Header.Values(name), ", "); got != e.Headers[name] {
 			problems = append(problems, fmt.Sprintf("header %s is %q, want %q", name, got, e.Headers[name]))
 		}
 	}
 	if len(e.JSON) > 0 {
-		problems = append(problems, evaluateJSON(e.JSON, body)...)
+		problems = append(problems, evaluateJSON(e.JSON, e.JSONTypes, body)...)
 	}
 	return problems
 }
 
 // evaluateJSON checks JSONPath selectors ("$.status", "$.items[*].id")
 // against the body. Every value a selector matches, printed as JSON
-// without quotes for strings, must equal the expected text; with
-// plan.AnyMatch one equal value is enough. A selector that matches nothing
-// is a mismatch.
-func evaluateJSON(want map[string]string, body []byte) []string {
+// without quotes for strings, must equal the expected text, and be of the
+// type types names for the selector, if any; with plan.AnyMatch one equal
+// value is enough. A selector that matches nothing is a mismatch.
+func evaluateJSON(want, types map[string]string, body []byte) []string {
 	doc, err := oj.Parse(body)
 	if err != nil {
 		return []string{fmt.Sprintf("body is not JSON: %v", err)}
+	}
+	if k, dup := jsondup.Key(body); dup {
+		return []string{fmt.Sprintf("body is ambiguous JSON: key %q twice in one object", k)}
 	}
 	var problems []string
 	for _, key := range slices.Sorted(maps.Keys(want)) {
@@ -223,37 +223,80 @@ func evaluateJSON(want map[string]string, body []byte) []string {
 			problems = append(problems, fmt.Sprintf("json selector %q: %v", key, err))
 			continue
 		}
-		if p := matchJSON(sel, want[key], doc); p != "" {
+		if p := matchJSON(sel, want[key], types[key], doc); p != "" {
 			problems = append(problems, p)
 		}
 	}
 	return problems
 }
 
-// matchJSON says how the values sel selects in doc miss w; "" when they
-// meet it.
-func matchJSON(sel plan.JSONSelector, w string, doc any) string {
+// matchJSON says how the values sel selects in doc miss w, of type typ
+// when typ is not empty; "" when they meet it.
+func matchJSON(sel plan.JSONSelector, w, typ string, doc any) string {
 	got, err := getJSON(sel, doc)
 	if err != nil {
 		return fmt.Sprintf("json selector %q: %v", sel.Path, err)
 	}
 	var misses []any
 	for _, v := range got {
-		if jsonText(v) != w {
+		if !jsonEqual(v, w, typ) {
 			misses = append(misses, v)
 		}
 	}
+	want := expectedJSON(w, typ)
 	switch {
 	case len(got) == 0:
-		return fmt.Sprintf("json %s matched nothing, want %q", sel.Path, w)
+		return fmt.Sprintf("json %s matched nothing, want %s", sel.Path, want)
 	case len(misses) == 0 || (sel.Any && len(misses) < len(got)):
 		return ""
 	case len(got) == 1:
-		return fmt.Sprintf("json %s is %s, want %q", sel.Path, jsonValue(got[0]), w)
+		return fmt.Sprintf("json %s is %s, want %s", sel.Path, jsonValue(got[0]), want)
 	case sel.Any:
-		return fmt.Sprintf("json %s: none of %d values is %q: %s", sel.Path, len(got), w, jsonValues(misses))
+		return fmt.Sprintf("json %s: none of %d values is %s: %s", sel.Path, len(got), want, jsonValues(misses))
 	}
-	return fmt.Sprintf("json %s: %d of %d values are not %q: %s", sel.Path, len(misses), len(got), w, jsonValues(misses))
+	return fmt.Sprintf("json %s: %d of %d values are not %s: %s", sel.Path, len(misses), len(got), want, jsonValues(misses))
+}
+
+// jsonEqual says whether v is the expected text w, and of type typ when
+// typ is not empty: a number then equals w as a number (1.0 is 1).
+func jsonEqual(v any, w, typ string) bool {
+	switch typ {
+	case "":
+		return jsonText(v) == w
+	case plan.JSONNumber:
+		return sameNumber(v, w)
+	case plan.JSONBoolean:
+		b, ok := v.(bool)
+		return ok && strconv.FormatBool(b) == w
+	case plan.JSONNull:
+		return v == nil
+	}
+	return false
+}
+
+// sameNumber says whether the JSON number v is the number written w.
+func sameNumber(v any, w string) bool {
+	switch n := v.(type) {
+	case int64:
+		if i, err := strconv.ParseInt(w, 10, 64); err == nil {
+			return n == i
+		}
+		f, err := strconv.ParseFloat(w, 64)
+		return err == nil && float64(n) == f
+	case float64:
+		f, err := strconv.ParseFloat(w, 64)
+		return err == nil && n == f
+	}
+	return false
+}
+
+// expectedJSON writes an expected value for a message: quoted when any
+// type will do, as JSON writes it when a type is asked for.
+func expectedJSON(w, typ string) string {
+	if typ == "" {
+		return strconv.Quote(w)
+	}
+	return w
 }
 
 // getJSON runs the selector; the JSONPath library has panicked on odd
@@ -314,7 +357,7 @@ func describeExpect(e plan.HTTPExpect) string {
 		parts = append(parts, fmt.Sprintf("body matches /%s/", e.BodyRegexp))
 	}
 	for _, k := range slices.Sorted(maps.Keys(e.JSON)) {
-		parts = append(parts, fmt.Sprintf("%s = %q", k, e.JSON[k]))
+		parts = append(parts, fmt.Sprintf("%s = %s", k, expectedJSON(e.JSON[k], e.JSONTypes[k])))
 	}
 	for _, k := range slices.Sorted(maps.Keys(e.Headers)) {
 		parts = append(parts, fmt.Sprintf("header %s = %q", k, e.Headers[k]))

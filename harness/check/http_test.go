@@ -136,6 +136,19 @@ func TestHTTPCheckCannotMeasureIsInconclusive(t *testing.T) {
 	}))
 	defer slow.Close()
 
+	// Right at first, then a body that never ends: no client ever gets
+	// the whole answer.
+	endless := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"status":"ok"}`)
+		pad := []byte(strings.Repeat(" ", 64<<10))
+		for r.Context().Err() == nil {
+			if _, err := w.Write(pad); err != nil {
+				return
+			}
+		}
+	}))
+	defer endless.Close()
+
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 
@@ -147,6 +160,8 @@ func TestHTTPCheckCannotMeasureIsInconclusive(t *testing.T) {
 	}{
 		{"target down", context.Background(), plan.Check{URL: down, Retries: 1, RetryInterval: dur(time.Millisecond)}, "connection refused"},
 		{"no answer before timeout", context.Background(), plan.Check{URL: slow.URL, Timeout: dur(50 * time.Millisecond)}, "timed out"},
+		{"a body that never ends", context.Background(), plan.Check{URL: endless.URL, Timeout: dur(300 * time.Millisecond),
+			Expect: plan.HTTPExpect{JSON: map[string]string{"$.status": "ok"}}}, "read response body: timed out"},
 		{"interrupted", cancelled, plan.Check{URL: slow.URL}, "interrupted"},
 		{"interrupted while it answered wrong", cancelled, plan.Check{URL: slow.URL + "/missing", Retries: 3}, "interrupted after"},
 	}
@@ -210,10 +225,15 @@ func TestJSONExpectations(t *testing.T) {
 		{"any: nothing matched", doc, map[string]string{"any $.nope[*]": "x"}, []string{`json $.nope[*] matched nothing, want "x"`}},
 		{"mismatches are listed up to a bound", many, map[string]string{"$.xs[*]": "good"}, []string{`50 of 50 values are not "good": "bad", "bad"`, "and 45 more"}},
 		{"not json", "<html>", map[string]string{"$.a": "x"}, []string{"body is not JSON"}},
+		// Clients differ on which of two equal keys counts: no answer to rely on.
+		{"a key twice, the last one as expected", `{"status":"DOWN","status":"UP"}`, map[string]string{"$.status": "UP"}, []string{`body is ambiguous JSON: key "status" twice in one object`}},
+		{"a key twice, once escaped", `{"status":"DOWN","st\u0061tus":"UP"}`, map[string]string{"$.status": "UP"}, []string{`key "status" twice`}},
+		{"a key twice deep inside", `{"a":[{"b":{"c":1,"c":1}}]}`, map[string]string{"$.a[0].b.c": "1"}, []string{`key "c" twice`}},
+		{"the same key in two objects", `{"a":{"id":1},"b":{"id":1}}`, map[string]string{"$.a.id": "1"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := evaluateJSON(tt.want, []byte(tt.body))
+			got := evaluateJSON(tt.want, nil, []byte(tt.body))
 			if len(tt.problems) == 0 {
 				if len(got) != 0 {
 					t.Fatalf("problems %q, want none", got)
@@ -227,6 +247,53 @@ func TestJSONExpectations(t *testing.T) {
 				if !strings.Contains(got[0], part) {
 					t.Errorf("problem %q does not contain %q", got[0], part)
 				}
+			}
+		})
+	}
+}
+
+// A plan that names a virtual host measures that host, as load and
+// propagation checks do: an ingress's default host answering well says
+// nothing of the host under test.
+func TestHTTPCheckSendsTheHostHeaderItIsGiven(t *testing.T) {
+	ingress := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Host == "shop.internal" {
+			http.Error(w, "shop is down", http.StatusBadGateway)
+			return
+		}
+		fmt.Fprint(w, "default backend ok")
+	}))
+	defer ingress.Close()
+	c := plan.Check{Name: "shop", URL: ingress.URL + "/healthz", Request: plan.HTTPRequest{Headers: map[string]string{"Host": "shop.internal"}}}
+	r := NewHTTPChecker().Run(context.Background(), c, "check", nil)
+	if r.Status != slo.Fail || !strings.Contains(r.Reason, "status 502") {
+		t.Fatalf("status %s (%s; observed %s), want a fail naming status 502", r.Status, r.Reason, r.Observed)
+	}
+}
+
+// A header sent twice is one value, its lines joined (RFC 9110): an
+// expectation met by one of the lines alone is not met by the answer.
+func TestHTTPCheckJudgesAHeaderSentTwiceAsBothItsValues(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Content-Type", "application/json")
+		w.Header().Add("Content-Type", "text/html")
+		w.Header().Add("Vary", "Accept")
+		w.Header().Add("Vary", "Origin")
+		fmt.Fprint(w, `{"status":"ok"}`)
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		header, value string
+		want          slo.Status
+	}{
+		{"Content-Type", "application/json", slo.Fail},
+		{"Vary", "Accept, Origin", slo.Pass},
+	} {
+		t.Run(tc.header, func(t *testing.T) {
+			c := plan.Check{Name: "h", URL: srv.URL, Expect: plan.HTTPExpect{Headers: map[string]string{tc.header: tc.value}}}
+			r := NewHTTPChecker().Run(context.Background(), c, "check", nil)
+			if r.Status != tc.want {
+				t.Fatalf("got %s (%s), want %s", r.Status, r.Reason, tc.want)
 			}
 		})
 	}

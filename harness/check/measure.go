@@ -1,9 +1,11 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -81,12 +83,33 @@ func RunLoad(ctx context.Context, c plan.Check, phase string, eps Endpoints, pro
 		// the version answers right.
 		res = res.judged(slo.Fail, "no answer was as expected: "+describeErrors(lr.Errors))
 	}
+	if why, unmeasured := unmeasuredTarget(lr, spec); unmeasured {
+		res = res.judgedToo(slo.Inconclusive, why)
+	}
 	// Figures of a lighter load than asked say nothing of the load asked
 	// for, whichever way they point: shown, not judged.
 	if why, short := lr.Shortfall(float64(c.Load.Rate), float64(c.Load.Tolerance())); short {
 		return res.inconclusive(why)
 	}
 	return res
+}
+
+// unmeasuredTarget names a target that no measured request reached: its
+// answers are unknown, so the figures say nothing of it. A weight small
+// against the others' and a short run leave one out.
+func unmeasuredTarget(lr *load.Result, s load.Spec) (string, bool) {
+	total := 0
+	for _, t := range s.Targets {
+		total += max(t.Weight, 1)
+	}
+	for i, n := range lr.TargetRequests {
+		if n == 0 && i < len(s.Targets) {
+			t := s.Targets[i]
+			return fmt.Sprintf("no measured request went to %s %s (weight %d of %d, %d requests in all): raise its weight, the rate or the duration",
+				cmp.Or(t.Method, http.MethodGet), t.URL, max(t.Weight, 1), total, lr.Requests), true
+		}
+	}
+	return "", false
 }
 
 func (r Result) inconclusive(why string) Result {

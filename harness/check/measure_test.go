@@ -206,3 +206,21 @@ func TestPropagationWritesFailing(t *testing.T) {
 		})
 	}
 }
+
+// A target the plan names but the load never reached in its measured
+// window was not measured: its answers, right or wrong, are unknown.
+func TestLoadWithATargetNeverRequestedIsInconclusive(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/broken" {
+			http.Error(w, "broken", http.StatusInternalServerError)
+		}
+	}))
+	defer srv.Close()
+	c := loadCheck(20, time.Second, plan.Budgets{ErrorRate: ratio("5%")})
+	c.Load.Targets = []plan.Endpoint{{Method: "GET", Path: "/", Weight: 1000}, {Method: "GET", Path: "/broken", Weight: 1}}
+	r := RunLoad(context.Background(), c, "check", staticEndpoints{"svc": srv.URL}, nil)
+	t.Logf("%s: %s; observed %s", r.Status, r.Reason, r.Observed)
+	if r.Status != slo.Inconclusive || !strings.Contains(r.Reason, "/broken") || !strings.Contains(r.Reason, "no measured request went to") {
+		t.Fatalf("status %s, reason %q: want inconclusive naming the target that got no request", r.Status, r.Reason)
+	}
+}

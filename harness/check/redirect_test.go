@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/slo"
@@ -50,5 +51,58 @@ func TestHTTPCheckFollowsRedirectsOnlyWithinItsTarget(t *testing.T) {
 				t.Fatalf("got %s (%s), want %s naming %q", r.Status, r.Reason, tt.want, tt.reason)
 			}
 		})
+	}
+}
+
+// redirecting returns the URL of a broken service that answers nothing
+// itself and redirects every request, with its path, to target.
+func redirecting(t *testing.T, target string) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// A load check measures its target: answers fetched from a healthy service
+// the target redirects to are not the target's, whatever the check expects
+// of them.
+func TestLoadCheckDoesNotMeasureAServiceItsTargetRedirectsTo(t *testing.T) {
+	healthy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"status":"ok"}`)
+	}))
+	defer healthy.Close()
+	broken := redirecting(t, healthy.URL)
+	for _, tc := range []struct {
+		name   string
+		expect plan.HTTPExpect
+		reason string
+	}{
+		{"with an expect", plan.HTTPExpect{JSON: map[string]string{"$.status": "ok"}}, "status 307, want 200"},
+		{"with the default expect", plan.HTTPExpect{}, "redirect off the target"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := loadCheck(50, time.Second, plan.Budgets{ErrorRate: ratio("5%")})
+			c.Expect = tc.expect
+			r := RunLoad(context.Background(), c, "check", staticEndpoints{"svc": broken}, nil)
+			t.Logf("%s: %s; observed %s", r.Status, r.Reason, r.Observed)
+			if r.Status != slo.Fail || !strings.Contains(r.Observed, tc.reason) {
+				t.Fatalf("status %s, observed %q: want a fail naming %q", r.Status, r.Observed, tc.reason)
+			}
+		})
+	}
+}
+
+// A replica that never replicates, and redirects its reads to the writer,
+// shows every token at once: a propagation check must not take the
+// writer's answer for the replica's.
+func TestPropagationCheckDoesNotReadFromAServiceItsReadRedirectsTo(t *testing.T) {
+	writer := newKV(t, &kvStore{})
+	replica := redirecting(t, writer)
+	c := propagationCheck(writer, replica, "$.value", 4, 300*time.Millisecond, plan.Percentiles{P50: lat("200ms")})
+	r := RunPropagation(context.Background(), c, "check", nil)
+	t.Logf("%s: %s; observed %s", r.Status, r.Reason, r.Observed)
+	if r.Status != slo.Fail || !strings.Contains(r.Reason, "status 307") {
+		t.Fatalf("status %s, reason %q: want a fail naming the redirect", r.Status, r.Reason)
 	}
 }

@@ -136,6 +136,9 @@ func TestRunSplitsRequestsByWeight(t *testing.T) {
 	if int(total) != res.Requests {
 		t.Errorf("server saw %d, result has %d", int(total), res.Requests)
 	}
+	if got := res.TargetRequests; len(got) != 2 || int64(got[0]) != a.Load() || int64(got[1]) != b.Load() {
+		t.Errorf("requests by target %v, server saw a=%d b=%d", got, a.Load(), b.Load())
+	}
 }
 
 func TestRunSendsMethodHeadersAndBody(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/postflight/postflight/internal/redirect"
 )
 
 // newClient returns the HTTP client the attacker sends with. Once aborting
@@ -22,7 +24,8 @@ import (
 //
 // The transport is vegeta's default one except that it ignores proxy
 // settings from the environment, like postflight's other checks: the stack
-// under test is reached directly.
+// under test is reached directly. Like them, it follows redirects within
+// the target only (see redirect.WithinOrigin).
 func newClient(aborting context.Context) *http.Client {
 	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
 	transport := &http.Transport{
@@ -32,7 +35,7 @@ func newClient(aborting context.Context) *http.Client {
 		MaxIdleConnsPerHost: vegeta.DefaultConnections,
 		MaxConnsPerHost:     vegeta.DefaultMaxConnections,
 	}
-	return &http.Client{Transport: &abortable{base: transport, ctx: aborting}}
+	return &http.Client{Transport: &abortable{base: transport, ctx: aborting}, CheckRedirect: redirect.WithinOrigin}
 }
 
 // abortable is a RoundTripper whose requests all fail once ctx is done, while

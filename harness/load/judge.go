@@ -22,8 +22,14 @@ type Answer struct {
 type Judge func(Answer) (problem Reason, example string)
 
 // judgeStatus is the judge of a target without one: a 2xx or 3xx status is
-// as expected.
+// as expected, but for a redirect off the target. Redirects within the
+// target are followed (see redirect.WithinOrigin), so a redirect that comes
+// back as the answer sends callers elsewhere: what answers there is not
+// the target.
 func judgeStatus(a Answer) (Reason, string) {
+	if loc := a.Header.Get("Location"); a.Status >= 300 && a.Status < 400 && loc != "" {
+		return ReasonOffTarget, fmt.Sprintf("%d %s to %s", a.Status, http.StatusText(a.Status), loc)
+	}
 	if a.Status >= 200 && a.Status < 400 {
 		return "", ""
 	}

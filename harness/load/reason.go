@@ -48,6 +48,10 @@ const (
 	maxReasonLen = 200
 )
 
+// ReasonOffTarget is a redirect to another scheme, host or port than the
+// target's, which the default judge does not take for an answer.
+const ReasonOffTarget Reason = "redirect off the target"
+
 // StatusReason is the reason of a request answered with a failing status.
 func StatusReason(code int) Reason { return Reason(fmt.Sprintf("status %d", code)) }
 

@@ -32,6 +32,9 @@ type Result struct {
 	Answered int
 	// Errors counts the failures by reason.
 	Errors map[Reason]int
+	// TargetRequests counts Requests by target, in Spec.Targets' order: a
+	// target with none was not measured at all.
+	TargetRequests []int
 	// ErrorExamples holds one example per reason: the error message, or
 	// what the Judge showed of a wrong answer.
 	ErrorExamples map[Reason]string
@@ -107,6 +110,7 @@ type record struct {
 	sent    time.Time
 	latency time.Duration
 	code    uint16
+	target  int // index in Spec.Targets; -1 for a request vegeta could not send
 	outcome
 }
 
@@ -115,20 +119,23 @@ type record struct {
 type collector struct {
 	measureFrom time.Time
 	judges      map[string]Judge // by the URL vegeta was given (see markURL)
+	index       map[string]int   // the target's index, by the same URL
 	unmark      *strings.Replacer
 	records     []record
 	reasons     map[Reason]Reason // each reason counted, to its one copy
 	examples    map[Reason]string
 	warmup      int
 	errors      int // failed so far, warm-up included, for progress reports
+	targets     int
 }
 
 func newCollector(measureFrom time.Time, ts []Target) *collector {
-	c := &collector{measureFrom: measureFrom, judges: map[string]Judge{}, reasons: map[Reason]Reason{}, examples: map[Reason]string{}}
+	c := &collector{measureFrom: measureFrom, judges: map[string]Judge{}, index: map[string]int{},
+		reasons: map[Reason]Reason{}, examples: map[Reason]string{}, targets: len(ts)}
 	var marks []string
 	for i, t := range ts {
 		marked := markURL(t.URL, i)
-		c.judges[marked] = t.judge()
+		c.judges[marked], c.index[marked] = t.judge(), i
 		marks = append(marks, marked, t.URL)
 	}
 	c.unmark = strings.NewReplacer(marks...)
@@ -153,7 +160,11 @@ func (c *collector) add(r *vegeta.Result) {
 		o.reason = c.intern(o)
 	}
 	o.example = ""
-	c.records = append(c.records, record{sent: r.Timestamp, latency: r.Latency, code: r.Code, outcome: o})
+	target, ok := c.index[r.URL]
+	if !ok {
+		target = -1
+	}
+	c.records = append(c.records, record{sent: r.Timestamp, latency: r.Latency, code: r.Code, target: target, outcome: o})
 }
 
 // intern returns the reason to count o under, keeping its example if it
@@ -187,6 +198,7 @@ func (c *collector) result(end, interruptedAt time.Time) *Result {
 		Errors:         map[Reason]int{},
 		ErrorExamples:  map[Reason]string{},
 		Latencies:      make([]time.Duration, 0, len(c.records)),
+		TargetRequests: make([]int, c.targets),
 		WarmupRequests: c.warmup,
 		Interrupted:    !interruptedAt.IsZero(),
 	}
@@ -205,6 +217,9 @@ func (c *collector) result(end, interruptedAt time.Time) *Result {
 			c.examples[r.reason] = cmp.Or(c.examples[r.reason], "request cancelled")
 		}
 		res.Requests++
+		if r.target >= 0 {
+			res.TargetRequests[r.target]++
+		}
 		if r.answered {
 			res.Answered++
 		}

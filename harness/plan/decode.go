@@ -150,6 +150,9 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string) {
 		fp := joinField(path, name)
 		d.keys[fp] = at(kv.key)
 		d.value(kv.value, v.Field(i), fp)
+		if e, ok := v.Addr().Interface().(*HTTPExpect); ok && name == "json" {
+			jsonTypes(kv.value, e)
+		}
 	}
 }
 

@@ -342,7 +342,19 @@ type HTTPExpect struct {
 	BodyRegexp   string            `yaml:"body_regexp"`
 	JSON         map[string]string `yaml:"json"`
 	Headers      map[string]string `yaml:"headers"`
+	// JSONTypes holds, by selector of JSON, the JSON type its value must
+	// have as well as its text: JSONNumber, JSONBoolean or JSONNull, for a
+	// value the plan wrote unquoted as one. A selector without one takes
+	// its text in any type ("42" is met by 42 and "42").
+	JSONTypes map[string]string `yaml:"-"`
 }
+
+// The JSON types an expect.json value can demand.
+const (
+	JSONNumber  = "number"
+	JSONBoolean = "boolean"
+	JSONNull    = "null"
+)
 
 // Policy decides what the run does with its verdict.
 type Policy struct {

@@ -11,6 +11,9 @@ import (
 
 	"github.com/ohler55/ojg/jp"
 	"github.com/ohler55/ojg/oj"
+
+	"github.com/postflight/postflight/internal/jsondup"
+	"github.com/postflight/postflight/internal/redirect"
 )
 
 const (
@@ -38,7 +41,11 @@ func newProber(s Spec) *prober {
 			DialContext:         dialer.DialContext,
 			MaxIdleConnsPerHost: s.Concurrency * (len(s.Reads) + 1),
 			IdleConnTimeout:     90 * time.Second,
-		}},
+		},
+			// A read redirected elsewhere is not the read endpoint showing
+			// the token: say, a replica that sends its reads to the writer.
+			CheckRedirect: redirect.WithinOrigin,
+		},
 	}
 	if s.Field != "" {
 		p.field = jp.MustParseString(s.Field) // validated
@@ -98,25 +105,31 @@ func (p *prober) poll(ctx context.Context, read Request, token string) (answered
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return true, &statusError{code: resp.StatusCode}
 	}
-	if !p.shows(body, token) {
-		return true, errAbsent
-	}
-	return true, nil
+	return true, p.shows(body, token)
 }
 
-// shows says whether a read's body shows token.
-func (p *prober) shows(body []byte, token string) bool {
+// shows says whether a read's body shows token: nil if it does, else why
+// not.
+func (p *prober) shows(body []byte, token string) error {
 	if p.field == nil {
-		return bytes.Contains(body, []byte(token))
+		if bytes.Contains(body, []byte(token)) {
+			return nil
+		}
+		return errAbsent
 	}
 	doc, err := oj.Parse(body)
 	if err != nil {
-		return false
+		return errAbsent
+	}
+	if k, dup := jsondup.Key(body); dup {
+		// Say, a stale value and the token under one key: clients differ
+		// on which counts, so the answer shows neither.
+		return fmt.Errorf("%w: the answer has key %q twice in one object", errAbsent, k)
 	}
 	for _, v := range p.field.Get(doc) {
 		if s, ok := v.(string); ok && s == token {
-			return true
+			return nil
 		}
 	}
-	return false
+	return errAbsent
 }

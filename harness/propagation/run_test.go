@@ -3,10 +3,12 @@ package propagation
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"runtime"
 	"strings"
 	"sync"
@@ -388,5 +390,33 @@ func TestRunDoesNotAllocatePerSampleUpFront(t *testing.T) {
 	}
 	if got := after.TotalAlloc - before.TotalAlloc; got > 32<<20 {
 		t.Errorf("allocated %d MiB for %d samples taken of %d: want memory for the samples taken only", got>>20, res.Taken, s.Samples)
+	}
+}
+
+// A read whose answer has the field twice, a stale value and the token,
+// says two things at once: clients differ on which counts, so it does not
+// show the token.
+func TestRunDoesNotTakeAFieldGivenTwiceAsShowingTheToken(t *testing.T) {
+	_, srv := newStore(t, map[string]time.Duration{"r": 0})
+	stale := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		resp, err := http.Get(srv.URL + r.URL.Path)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			http.NotFound(w, r)
+			return
+		}
+		resp.Body.Close()
+		fmt.Fprintf(w, `{"value":"stale","value":%q}`, path.Base(r.URL.Path))
+	}))
+	t.Cleanup(stale.Close)
+	s := spec(srv)
+	s.Timeout = 200 * time.Millisecond
+	s.Field = "$.value"
+	s.Reads = []Request{{URL: stale.URL + "/r/kv/{token}"}}
+	res := run(t, t.Context(), s)
+	if res.Shown != 0 || res.NeverShown != s.Samples {
+		t.Errorf("shown %d, never shown %d: want none of %d shown", res.Shown, res.NeverShown, s.Samples)
+	}
+	if !strings.Contains(res.NeverShownExample, `key "value" twice`) {
+		t.Errorf("never shown example %q, want the key given twice named", res.NeverShownExample)
 	}
 }
