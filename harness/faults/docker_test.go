@@ -125,6 +125,7 @@ const cutLoad = `  - name: load
     load:
       rate: 50/s
       duration: 3s
+      rate_tolerance: 25%
       targets: [{path: /healthz}]
     budgets:
       latency: {p50: 100ms, p99: 250ms}
