@@ -45,6 +45,9 @@ func NewHTTPChecker() *HTTPChecker {
 // attempt is the outcome of one request.
 type attempt struct {
 	answered bool // a response came back
+	// final says the answer is wrong for certain, not a service still
+	// getting ready: retrying could only turn a broken version into a pass.
+	final    bool
 	status   slo.Status
 	observed string
 	reason   string
@@ -81,7 +84,7 @@ func (h *HTTPChecker) Run(ctx context.Context, c plan.Check, phase string, eps E
 		if last.answered {
 			lastAnswer = last
 		}
-		if last.status == slo.Pass {
+		if last.status == slo.Pass || last.final {
 			break
 		}
 	}
@@ -99,6 +102,19 @@ func (h *HTTPChecker) Run(ctx context.Context, c plan.Check, phase string, eps E
 		res.Reason = fmt.Sprintf("could not measure: no answer in %d attempt(s): %s", res.Attempts, last.reason)
 	}
 	return res
+}
+
+// serverError says a status is the service failing, for certain: a 5xx
+// other than those of a service or its proxy not ready yet (502, 503, 504).
+// Retries wait for a service that is starting, replicating or behind a
+// proxy that has not found it yet (no answer, 404, 503, a stale body); a
+// 500 from a service that answers is the version under test failing.
+func serverError(status int) bool {
+	switch status {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return false
+	}
+	return status >= 500 && status <= 599
 }
 
 // attempts is how many attempts retries allow: 1 + retries, with retries
@@ -144,6 +160,9 @@ func (h *HTTPChecker) once(ctx context.Context, c plan.Check, method, url string
 	a := attempt{answered: true, observed: describeResponse(resp, b)}
 	if problems := evaluate(c.Expect, resp, b); len(problems) > 0 {
 		a.status, a.reason = slo.Fail, strings.Join(problems, "; ")
+		if a.final = serverError(resp.StatusCode); a.final {
+			a.reason += fmt.Sprintf(" (a %d is the service's error, not a service getting ready: not retried)", resp.StatusCode)
+		}
 	} else {
 		a.status = slo.Pass
 	}

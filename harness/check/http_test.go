@@ -298,3 +298,40 @@ func TestHTTPCheckJudgesAHeaderSentTwiceAsBothItsValues(t *testing.T) {
 		})
 	}
 }
+
+// Retries wait for a service getting ready, not for a broken one to answer
+// right once: a 500 is final, a 503 (starting) or 404 (not replicated yet)
+// is retried.
+func TestHTTPCheckDoesNotRetryAServerError(t *testing.T) {
+	for _, tt := range []struct {
+		first    int
+		want     slo.Status
+		attempts int
+	}{
+		{http.StatusInternalServerError, slo.Fail, 1},
+		{http.StatusNotImplemented, slo.Fail, 1},
+		{http.StatusServiceUnavailable, slo.Pass, 3},
+		{http.StatusBadGateway, slo.Pass, 3},
+		{http.StatusNotFound, slo.Pass, 3},
+	} {
+		t.Run(http.StatusText(tt.first), func(t *testing.T) {
+			var n atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if n.Add(1) < 3 {
+					w.WriteHeader(tt.first)
+					return
+				}
+				fmt.Fprint(w, "ok")
+			}))
+			defer srv.Close()
+			c := plan.Check{Name: "flapping", URL: srv.URL, Retries: 5, RetryInterval: dur(time.Millisecond)}
+			r := NewHTTPChecker().Run(context.Background(), c, "check", nil)
+			if r.Status != tt.want || r.Attempts != tt.attempts {
+				t.Fatalf("%s after %d attempt(s) (%s), want %s after %d", r.Status, r.Attempts, r.Reason, tt.want, tt.attempts)
+			}
+			if tt.want == slo.Fail && !strings.Contains(r.Reason, "not retried") {
+				t.Errorf("reason %q does not say why it was not retried", r.Reason)
+			}
+		})
+	}
+}
