@@ -122,8 +122,10 @@ func TestRunMeasures100msPropagationWithin10ms(t *testing.T) {
 		if d := p50 - tc.want; d < -10*time.Millisecond || d > 10*time.Millisecond {
 			t.Errorf("%s: p50 = %s, want %s ± 10ms", tc.name, p50, tc.want)
 		}
-		if tc.delays[0] < tc.want-5*time.Millisecond {
-			t.Errorf("%s: min = %s, below the store's %s lag", tc.name, tc.delays[0], tc.want)
+		// Delays run from the write's answer, which leaves the store a
+		// little after its lag starts: within the same 10ms.
+		if tc.delays[0] < tc.want-10*time.Millisecond {
+			t.Errorf("%s: min = %s, more than 10ms below the store's %s lag", tc.name, tc.delays[0], tc.want)
 		}
 	}
 	far := res.Endpoints[1]
