@@ -200,7 +200,8 @@ func TestRunRefusesWhatWouldFailHalfWay(t *testing.T) {
 					t.Errorf("error %q lacks %q", err, w)
 				}
 			}
-			if n := dockertest.Labelled(t, cli, stack.LabelPlan, p.Path); len(n) > 0 {
+			abs, _ := filepath.Abs(p.Path)
+			if n := dockertest.Labelled(t, cli, stack.LabelPlan, abs); len(n) > 0 {
 				t.Errorf("started %v", n)
 			}
 		})

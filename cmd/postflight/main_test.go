@@ -125,7 +125,8 @@ func TestBrokenPlansExit2AndStartNothing(t *testing.T) {
 					t.Errorf("%s: exit %d, stderr:\n%s\nwant exit 2 and %q", cmd, r.code, r.stderr, tt.want)
 				}
 			}
-			if n := labelled(t, cli, stack.LabelPlan, path); n != 0 {
+			abs, _ := filepath.Abs(path)
+			if n := labelled(t, cli, stack.LabelPlan, abs); n != 0 {
 				t.Errorf("a broken plan started %d container(s)/network(s)", n)
 			}
 		})

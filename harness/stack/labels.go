@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -21,8 +22,12 @@ const (
 	LabelOwner = "io.postflight.owner"
 )
 
-// runLabels are the labels of one run's resources.
+// runLabels are the labels of one run's resources. The plan is labelled by
+// its absolute path: the same relative path in two checkouts is two plans.
 func runLabels(runID, planPath string) map[string]string {
+	if abs, err := filepath.Abs(planPath); err == nil {
+		planPath = abs
+	}
 	return map[string]string{LabelManaged: "true", LabelRun: runID, LabelPlan: planPath, LabelOwner: owner()}
 }
 
