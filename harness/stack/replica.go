@@ -197,6 +197,11 @@ func (r *Replica) start(ctx context.Context, name string, svc types.ServiceConfi
 		// created and then did not become ready.
 		blame := underTest && c != nil && ctx.Err() == nil
 		if c != nil {
+			// A container that exited says so plainly, whichever readiness
+			// probe noticed it.
+			if st, serr := c.State(context.WithoutCancel(ctx)); serr == nil && st.Status == "exited" {
+				err = fmt.Errorf("container exited with code %d", st.ExitCode)
+			}
 			err = fmt.Errorf("%w%s", err, lastLogs(context.WithoutCancel(ctx), c))
 		}
 		return &StartError{Service: name, UnderTest: blame, Err: err}
@@ -205,12 +210,21 @@ func (r *Replica) start(ctx context.Context, name string, svc types.ServiceConfi
 	return nil
 }
 
+// readyPoll is how often readiness is asked.
+const readyPoll = 50 * time.Millisecond
+
 // waitFor picks how to tell a service is ready: its compose healthcheck,
 // else a plan's HTTP probe, else its ports being mapped. None of them runs
 // a shell inside the container, which scratch images do not have.
 func (r *Replica) waitFor(name string, svc types.ServiceConfig, ports []int) wait.Strategy {
 	if hc := svc.HealthCheck; hc != nil && !hc.Disable && len(hc.Test) > 0 {
-		return wait.ForHealthCheck()
+		// Docker runs a healthcheck first one whole interval after the
+		// start; an exec form (no shell needed) is run here at a fine
+		// interval instead, and passes where Docker's first run would.
+		if hc.Test[0] == "CMD" && len(hc.Test) > 1 {
+			return wait.ForExec(hc.Test[1:]).WithPollInterval(readyPoll)
+		}
+		return wait.ForHealthCheck().WithPollInterval(readyPoll)
 	}
 	if probe, ok := r.cfg.ReadyPaths[name]; ok {
 		port := probe.Port
