@@ -2,6 +2,7 @@ package rollback
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -74,7 +75,7 @@ type WebhookPayload struct {
 
 // Webhook rolls back by asking someone else to: it POSTs a WebhookPayload,
 // signed in SignatureHeader, with the run id in DeliveryHeader. A 2xx answer
-// is success. A 5xx, 408 or 429 answer or a connection error is retried
+// is success; a redirect is not followed and fails at once. A 5xx, 408 or 429 answer or a connection error is retried
 // with exponential backoff, up to Attempts in all; any other answer (a
 // wrong signature's 401 or 403) and a certificate that does not verify fail
 // at once. A resumed rollback posts again, with the same delivery id.
@@ -115,7 +116,11 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 	if timeout <= 0 {
 		timeout = DefaultWebhookTimeout
 	}
-	return &Webhook{cfg: cfg, client: &http.Client{Transport: tr, Timeout: timeout}}, nil
+	// A redirect is an answer, not a delivery: following it would turn
+	// the POST into a GET of some page that answers 200 (a login page, a
+	// moved endpoint), or send the signed payload to wherever it points.
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Webhook{cfg: cfg, client: &http.Client{Transport: tr, Timeout: timeout, CheckRedirect: noRedirect}}, nil
 }
 
 // Name implements Driver.
@@ -217,6 +222,9 @@ func (w *Webhook) Apply(ctx context.Context, req Request, step Step) (Result, er
 		switch code := resp.StatusCode; {
 		case code >= 200 && code < 300:
 			return nil
+		case code >= 300 && code < 400:
+			return backoff.Permanent(fmt.Errorf("answered %s, a redirect to %s, not followed: the receiver did not take the rollback; point rollback.webhook.url at the receiver itself",
+				status, cmp.Or(safetext.Text(safetext.URL(resp.Header.Get("Location")), 256), "nowhere")))
 		case code >= 500, code == http.StatusRequestTimeout, code == http.StatusTooManyRequests:
 			return fmt.Errorf("answered %s: %s", status, snippet)
 		default:

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -302,4 +303,44 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// A receiver that redirects has not taken the rollback: the client must not
+// follow it (a 302 turns the POST into a GET of a page that answers 200,
+// and sends the signed payload to wherever it points).
+func TestWebhookRedirectIsNotADelivery(t *testing.T) {
+	t.Setenv(secretEnv, secret)
+	for _, code := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		t.Run(http.StatusText(code), func(t *testing.T) {
+			var followed atomic.Int32
+			other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				followed.Add(1)
+				io.WriteString(w, "<html>sign in</html>")
+			}))
+			defer other.Close()
+			redirects := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				redirects++
+				http.Redirect(w, r, other.URL+"/login", code)
+			}))
+			defer srv.Close()
+			w := newWebhook(t, WebhookConfig{URL: srv.URL + "/hooks/rollback", Attempts: 3, Backoff: time.Millisecond})
+			r := &Runner{Driver: w, StateDir: t.TempDir()}
+
+			_, err := r.RollBack(context.Background(), webhookReq)
+			if err == nil {
+				t.Fatal("a redirect counted as the rollback delivered")
+			}
+			if !strings.Contains(err.Error(), http.StatusText(code)) || !strings.Contains(err.Error(), "redirect") {
+				t.Errorf("error does not say the receiver redirected: %v", err)
+			}
+			if n := followed.Load(); n != 0 {
+				t.Errorf("the redirect was followed: the other server got %d request(s)", n)
+			}
+			if redirects != 1 {
+				t.Errorf("a redirect was retried: %d requests", redirects)
+			}
+		})
+	}
 }
