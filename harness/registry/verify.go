@@ -59,6 +59,11 @@ func (c *Client) Verify(ctx context.Context, ref string, platforms ...string) (*
 	if len(in.Manifests) > 0 {
 		in.Digest = in.Manifests[0].Digest
 	}
+	if w.index && len(wanted) == 0 && w.runnable == 0 && in.Manifests[0].State == Intact {
+		// Every blob it names may be intact, and still a pull finds
+		// nothing to run.
+		in.Manifests[0].State, in.Manifests[0].Detail = Corrupt, "the index names no image for any platform (no manifest, or only attestations)"
+	}
 	for i, ok := range w.found {
 		if !ok && w.index {
 			in.Absent = append(in.Absent, platforms[i])
@@ -89,6 +94,10 @@ type walk struct {
 	index bool
 	found []bool
 	seen  map[string]bool
+	// runnable counts the top index's manifests for a platform a host can
+	// run (one without a platform is read from its config by a pull);
+	// attestations say "unknown/unknown".
+	runnable int
 }
 
 // visit fetches a manifest and what it names: the manifests of an index,
@@ -114,6 +123,9 @@ func (w *walk) visit(ctx context.Context, identifier string, want *v1.Descriptor
 		for _, child := range idx.Manifests {
 			if depth == 0 && !w.selected(child.Platform) {
 				continue
+			}
+			if depth == 0 && (child.Platform == nil || child.Platform.OS != "unknown") {
+				w.runnable++
 			}
 			w.visit(ctx, child.Digest.String(), &child, depth+1)
 		}
