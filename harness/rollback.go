@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/postflight/postflight/harness/check"
@@ -91,20 +92,53 @@ func (r *run) verifier(st stack.Stack, rb *report.Rollback) func(context.Context
 			r.logf("verify: starting the old version %s in the replica", req.OldImage)
 			if err := st.SwapImage(ctx, req.OldImage); err != nil {
 				if ctx.Err() != nil {
-					return errors.New("verify: interrupted while the old version came back up")
+					return errors.New("interrupted while the old version came back up")
 				}
-				return fmt.Errorf("verify: old version did not come back up: %w", err)
+				return fmt.Errorf("old version did not come back up: %w", err)
 			}
 		}
 		rb.Verify = r.phase(ctx, suites.PhaseVerify, verify, st)
 		v := slo.Decide(check.Outcomes(rb.Verify))
+		if v.Status == slo.Pass && r.plan.Stack.Existing != nil && blindDriver(r.plan.Rollback.Driver) {
+			v = r.evidence(v, verify)
+		}
 		rb.VerifyVerdict = &v
 		r.logf("verify: %s: %s", v.Status, v.Reason)
 		if v.Status != slo.Pass {
-			return fmt.Errorf("verify: %s", v.Reason)
+			return errors.New(v.Reason)
 		}
 		return nil
 	}
+}
+
+// blindDriver says a driver cannot see what runs after it acted: a
+// command's exit status or a receiver's 2xx is all it tells, where the
+// swarm and docker drivers confirm the old image runs.
+func blindDriver(name string) bool {
+	return name == rollback.DriverCommand || name == rollback.DriverWebhook
+}
+
+// evidence holds a passed verification of a running stack to what it
+// shows: verify checks that all passed on the new version in this run
+// pass the same whether or not the rollback changed anything, so their
+// passing again is no evidence that the old version is back. (A replica
+// runs the old image itself before its verify checks.)
+func (r *run) evidence(v slo.Verdict, verify []plan.Check) slo.Verdict {
+	before := map[string]slo.Status{}
+	for _, res := range r.rep.Checks {
+		before[res.Name] = res.Status
+	}
+	names := make([]string, len(verify))
+	for i, c := range verify {
+		if st, ok := before[c.Name]; !ok || st != slo.Pass {
+			return v
+		}
+		names[i] = c.Name
+	}
+	v.Status = slo.Inconclusive
+	v.Reason = fmt.Sprintf("every verify check passed on the new version too (%s): passing again after the rollback does not show the old version is back; add a check the new version failed to rollback.verify",
+		strings.Join(names, ", "))
+	return v
 }
 
 func (r *run) verifyChecks() []plan.Check {
@@ -195,7 +229,9 @@ func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.R
 		rb.Outcome = &rollback.Outcome{Driver: p.Rollback.Driver, AlreadyBy: "another process",
 			Output: "another process finished the interrupted rollback(s) while this resume waited; not rolled back again"}
 		if verify := r.verifier(st, rb); err == nil && verify != nil {
-			err = verify(ctx, r.rollbackRequest(reason))
+			if err = verify(ctx, r.rollbackRequest(reason)); err != nil {
+				err = fmt.Errorf("verify: %w", err)
+			}
 		}
 	}
 	r.noteRollbackError(rb, err)
