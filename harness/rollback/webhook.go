@@ -45,7 +45,8 @@ type WebhookConfig struct {
 	// secret. The secret itself is never written to a plan, a journal, a
 	// log or a report.
 	SecretEnv string `json:"secret_env" yaml:"secret_env"`
-	// Timeout bounds one attempt; DefaultWebhookTimeout when zero.
+	// Timeout bounds the delivery, every attempt and wait between them
+	// together (a plan's rollback.timeout); DefaultWebhookTimeout when zero.
 	Timeout time.Duration `json:"timeout,omitempty" yaml:"timeout"`
 	// Attempts bounds the attempts (the first and its retries);
 	// DefaultWebhookAttempts when zero.
@@ -180,6 +181,12 @@ func (w *Webhook) Apply(ctx context.Context, req Request, step Step) (Result, er
 		return res, fmt.Errorf("encode webhook payload: %w", err)
 	}
 	sig := Sign(secret, body)
+	// The client's timeout bounds each attempt; this bounds them all, so
+	// that a receiver that never answers costs the rollback one timeout.
+	deadline, cancel := context.WithTimeout(ctx, w.client.Timeout)
+	defer cancel()
+	outer := ctx
+	ctx = deadline
 	attempts := w.cfg.Attempts
 	if attempts <= 0 {
 		attempts = DefaultWebhookAttempts
@@ -232,6 +239,9 @@ func (w *Webhook) Apply(ctx context.Context, req Request, step Step) (Result, er
 		}
 	}
 	err = backoff.Retry(post, backoff.WithContext(backoff.WithMaxRetries(b, uint64(attempts-1)), ctx))
+	if err != nil && outer.Err() == nil && ctx.Err() != nil {
+		return res, fmt.Errorf("post the rollback to %s: timed out after %s (attempt %d of %d): %w", safetext.URL(w.cfg.URL), w.client.Timeout, n, attempts, err)
+	}
 	if err != nil {
 		return res, fmt.Errorf("post the rollback to %s (attempt %d of %d): %w", safetext.URL(w.cfg.URL), n, attempts, err)
 	}

@@ -344,3 +344,27 @@ func TestWebhookRedirectIsNotADelivery(t *testing.T) {
 		})
 	}
 }
+
+// The timeout bounds the rollback, not each attempt: a receiver that
+// never answers costs one timeout, however many attempts are allowed.
+func TestWebhookTimeoutBoundsEveryAttemptTogether(t *testing.T) {
+	t.Setenv(secretEnv, secret)
+	var attempts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		attempts.Add(1)
+		io.Copy(io.Discard, r.Body) // so that the server notices the client leave
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	const timeout = 300 * time.Millisecond
+	w := newWebhook(t, WebhookConfig{URL: srv.URL, Timeout: timeout, Attempts: 10, Backoff: time.Millisecond})
+	start := time.Now()
+	_, err := (&Runner{Driver: w, StateDir: t.TempDir()}).RollBack(context.Background(), webhookReq)
+	took := time.Since(start)
+	if err == nil || !strings.Contains(err.Error(), "timed out after 300ms") {
+		t.Errorf("err %v; want it to say the rollback timed out after 300ms", err)
+	}
+	if took > 3*timeout {
+		t.Errorf("a silent receiver held the rollback %s over %d attempt(s), past its %s timeout", took, attempts.Load(), timeout)
+	}
+}
