@@ -37,6 +37,11 @@ func (r *run) rollBack(ctx context.Context, st stack.Stack, reason string) {
 	runner.Verify = r.verifier(st, rb)
 	req := r.rollbackRequest(reason)
 	rb.Plan = runner.Describe(req)
+	if err := r.sameAsNew(ctx); err != nil {
+		rb.Error = safetext.Text(err.Error(), 0)
+		r.logf("rollback: not started: %s", rb.Error)
+		return
+	}
 	if r.opts.DryRun {
 		out, err := runner.DryRun(ctx, req)
 		rb.Outcome = &out
@@ -253,4 +258,36 @@ func (r *run) rollbackPreflight(ctx context.Context) error {
 	}
 	errs = append(errs, r.reportDirWritable())
 	return errors.Join(errs...)
+}
+
+// sameAsNew returns an error when the rollback image is the image under
+// test, by reference or, on this host, by image ID (one image under two
+// tags): rolling back to it puts nothing back, and verify checks that
+// pass after it (a restart can make them) would claim otherwise. Images
+// this host does not have are not compared.
+func (r *run) sameAsNew(ctx context.Context) error {
+	old, new := r.rep.OldImage, r.rep.NewImage
+	const fix = "rolling back to it puts nothing back; give the version to go back to (--old or images.old)"
+	switch {
+	case old == "" || new == "":
+		return nil
+	case old == new:
+		return fmt.Errorf("the rollback image %s is the image under test: %s", old, fix)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	cli, err := stack.NewDockerClient(ctx)
+	if err != nil {
+		return nil
+	}
+	defer cli.Close()
+	o, err := cli.ImageInspect(ctx, old)
+	if err != nil {
+		return nil
+	}
+	n, err := cli.ImageInspect(ctx, new)
+	if err != nil || o.ID != n.ID {
+		return nil
+	}
+	return fmt.Errorf("the rollback image %s is the image under test %s under another name (image %s on this host): %s", old, new, o.ID, fix)
 }
