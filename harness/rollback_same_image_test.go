@@ -2,9 +2,6 @@ package harness_test
 
 import (
 	"context"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,33 +54,9 @@ func TestRollbackToTheImageUnderTestFails(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			old, new := tt.images(t)
-			dir := t.TempDir()
-			// Orders fail until a restart, which the command does: after
-			// it, the verify checks pass on the very image under test.
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if _, err := os.Stat(filepath.Join(dir, "ran")); r.URL.Path == "/orders" && err != nil {
-					w.WriteHeader(http.StatusInternalServerError)
-				}
-			}))
-			defer srv.Close()
-			src := fmt.Sprintf(`version: 1
-stack:
-  existing:
-    services:
-      web: {url: %q}
-checks:
-  - {name: health, kind: http, service: web, request: {path: /healthz}, timeout: 2s}
-  - {name: orders, kind: http, service: web, request: {path: /orders}, timeout: 2s}
-rollback:
-  driver: command
-  command: [sh, -c, 'touch ran']
-  state_dir: state
-  verify: [health, orders]
-`, srv.URL)
-			path := filepath.Join(dir, "postflight.yaml")
-			if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			// The command restarts the service, which makes its orders
+			// pass on the very image under test.
+			path := ordersPlan(t, "touch rolled-back", "[health, orders]")
 			rep, err := harness.Run(context.Background(), loadPlan(t, path), harness.Options{OldImage: old, NewImage: new})
 			if err != nil {
 				t.Fatal(err)
@@ -91,7 +64,7 @@ rollback:
 			if rep.Outcome != report.RollbackFailed || !strings.Contains(rep.Summary, tt.want) {
 				t.Fatalf("outcome %s (exit %d): %s; want rollback-failed saying %q", rep.Outcome, rep.ExitCode, rep.Summary, tt.want)
 			}
-			if _, err := os.Stat(filepath.Join(dir, "ran")); err == nil {
+			if _, err := os.Stat(filepath.Join(filepath.Dir(path), "rolled-back")); err == nil {
 				t.Error("the rollback command ran")
 			}
 		})

@@ -35,16 +35,32 @@ func TestRollbackVerifiedOnlyByChecksTheNewVersionPassedIsNotVerified(t *testing
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			// The service: healthy whatever runs; its orders fail until
-			// the rollback command leaves its marker.
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if _, err := os.Stat(filepath.Join(dir, "rolled-back")); r.URL.Path == "/orders" && err != nil {
-					w.WriteHeader(http.StatusInternalServerError)
-				}
-			}))
-			defer srv.Close()
-			src := fmt.Sprintf(`version: 1
+			path := ordersPlan(t, tt.command, tt.verify)
+			rep, err := harness.Run(context.Background(), loadPlan(t, path), harness.Options{OldImage: "app:1.0", NewImage: "app:1.1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Outcome != tt.want || !strings.Contains(rep.Summary, tt.summary) {
+				t.Fatalf("outcome %s (exit %d): %s; want %s, saying %q", rep.Outcome, rep.ExitCode, rep.Summary, tt.want, tt.summary)
+			}
+		})
+	}
+}
+
+// ordersPlan writes an existing-stack plan for a service whose health
+// passes whatever runs and whose orders fail until the rollback command
+// leaves the file "rolled-back" beside the plan; its rollback runs command
+// and verifies with the checks in verify.
+func ordersPlan(t *testing.T, command, verify string) string {
+	t.Helper()
+	dir := t.TempDir()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := os.Stat(filepath.Join(dir, "rolled-back")); r.URL.Path == "/orders" && err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	src := fmt.Sprintf(`version: 1
 stack:
   existing:
     services:
@@ -57,18 +73,10 @@ rollback:
   command: [sh, -c, %q]
   state_dir: state
   verify: %s
-`, srv.URL, tt.command, tt.verify)
-			path := filepath.Join(dir, "postflight.yaml")
-			if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			rep, err := harness.Run(context.Background(), loadPlan(t, path), harness.Options{OldImage: "app:1.0", NewImage: "app:1.1"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if rep.Outcome != tt.want || !strings.Contains(rep.Summary, tt.summary) {
-				t.Fatalf("outcome %s (exit %d): %s; want %s, saying %q", rep.Outcome, rep.ExitCode, rep.Summary, tt.want, tt.summary)
-			}
-		})
+`, srv.URL, command, verify)
+	path := filepath.Join(dir, "postflight.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
 	}
+	return path
 }
