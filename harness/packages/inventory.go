@@ -3,7 +3,9 @@ package packages
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 )
 
 // Inventory is the packages installed in one image.
@@ -84,8 +86,56 @@ func newInventory(img Image, layers []*layerIndex) *Inventory {
 		}
 	}
 	slices.SortFunc(inv.Packages, comparePackages)
+	inv.Problems = append(inv.Problems, contradictions(img, inv.Packages)...)
 	slices.SortFunc(inv.Problems, func(a, b Problem) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Package, b.Package))
 	})
 	return inv
+}
+
+// oneVersion are the ecosystems whose package manager installs a package
+// at one version (per architecture): dpkg and apk. rpm keeps several
+// kernels, node_modules and Go executables nest other versions.
+var oneVersion = map[Ecosystem]bool{Deb: true, APK: true}
+
+// contradictions are the packages of pkgs that a one-version database
+// lists at several versions of one architecture: which is installed
+// cannot be told, so the package is a problem, not a change.
+func contradictions(img Image, pkgs []Package) []Problem {
+	type id struct {
+		key  key
+		arch string
+	}
+	var order []id
+	byID := map[id][]Package{}
+	for _, p := range pkgs {
+		if !oneVersion[p.Ecosystem] {
+			continue
+		}
+		k := id{p.key(), p.Arch}
+		if _, ok := byID[k]; !ok {
+			order = append(order, k)
+		}
+		byID[k] = append(byID[k], p)
+	}
+	var out []Problem
+	for _, k := range order {
+		same := byID[k]
+		if len(same) < 2 {
+			continue
+		}
+		var versions, files []string
+		for _, p := range same {
+			versions = append(versions, p.Version)
+			for _, l := range p.Locations {
+				if !slices.Contains(files, l) {
+					files = append(files, l)
+				}
+			}
+		}
+		out = append(out, Problem{Image: img.Ref, File: strings.Join(files, ", "), Ecosystem: same[0].Ecosystem, Package: same[0].Name,
+			Message: fmt.Sprintf("installed at %d versions for %s (%s): the database contradicts itself, so which one is installed cannot be told",
+				len(same), cmp.Or(same[0].Arch, "one architecture"), strings.Join(versions, ", "))})
+	}
+	return out
 }
