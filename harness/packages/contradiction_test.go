@@ -67,3 +67,25 @@ func TestDatabaseListingAPackagePerArchitectureIsNoProblem(t *testing.T) {
 		t.Errorf("packages %v, problems %v; want both architectures and no problem", img.Packages, img.Problems)
 	}
 }
+
+func distInfo(dir, name, version string) entry {
+	return file(dir+"/"+name+"-"+version+".dist-info/METADATA", "Metadata-Version: 2.1\nName: "+name+"\nVersion: "+version+"\n")
+}
+
+// Python imports one copy of a distribution from a site-packages
+// directory: two versions' metadata side by side there (a stale dist-info
+// an upgrade left) contradict each other. In two directories (a virtualenv
+// and the system's) they are two installations.
+func TestSitePackagesListingADistributionAtTwoVersions(t *testing.T) {
+	const site, venv = "usr/lib/python3/dist-packages", "opt/app/lib/python3.11/site-packages"
+	old := readImage(t, imageOfLayers(t, []entry{distInfo(site, "eventlet", "0.20.1")}))
+	stale := readImage(t, imageOfLayers(t, []entry{distInfo(site, "eventlet", "0.20.1"), distInfo(site, "eventlet", "0.20.0")}))
+	d := DiffInventories(old, stale)
+	if len(d.Changes) != 0 || len(d.Problems) != 1 || !strings.Contains(d.Problems[0].Message, "contradicts itself") {
+		t.Errorf("two versions in one directory: changes %v, problems %v; want one problem and no change", changes(d), d.Problems)
+	}
+	two := readImage(t, imageOfLayers(t, []entry{distInfo(site, "eventlet", "0.20.1"), distInfo(venv, "eventlet", "0.20.0")}))
+	if d := DiffInventories(old, two); len(d.Problems) != 0 || len(d.Changes) != 1 {
+		t.Errorf("two directories: changes %v, problems %v; want the venv's copy added", changes(d), d.Problems)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 )
@@ -93,18 +94,35 @@ func newInventory(img Image, layers []*layerIndex) *Inventory {
 	return inv
 }
 
-// oneVersion are the ecosystems whose package manager installs a package
-// at one version (per architecture): dpkg and apk. rpm keeps several
-// kernels, node_modules and Go executables nest other versions.
-var oneVersion = map[Ecosystem]bool{Deb: true, APK: true}
+// oneVersion are the ecosystems that install a package at one version
+// per architecture (dpkg, apk) or per directory (Python's site-packages).
+// rpm keeps several kernels, node_modules and Go executables nest other
+// versions.
+var oneVersion = map[Ecosystem]bool{Deb: true, APK: true, PyPI: true}
+
+// scope is where a package can be installed once: a Python distribution's
+// site-packages directory; the whole image for the others.
+func scope(p Package) string {
+	if p.Ecosystem != PyPI || len(p.Locations) == 0 {
+		return ""
+	}
+	dir := p.Locations[0]
+	for dir != "/" && dir != "." {
+		if b := path.Base(dir); b == "site-packages" || b == "dist-packages" {
+			return dir
+		}
+		dir = path.Dir(dir)
+	}
+	return ""
+}
 
 // contradictions are the packages of pkgs that a one-version database
-// lists at several versions of one architecture: which is installed
+// lists at several versions in one scope and architecture: which is installed
 // cannot be told, so the package is a problem, not a change.
 func contradictions(img Image, pkgs []Package) []Problem {
 	type id struct {
-		key  key
-		arch string
+		key         key
+		arch, scope string
 	}
 	var order []id
 	byID := map[id][]Package{}
@@ -112,7 +130,7 @@ func contradictions(img Image, pkgs []Package) []Problem {
 		if !oneVersion[p.Ecosystem] {
 			continue
 		}
-		k := id{p.key(), p.Arch}
+		k := id{p.key(), p.Arch, scope(p)}
 		if _, ok := byID[k]; !ok {
 			order = append(order, k)
 		}
@@ -124,6 +142,10 @@ func contradictions(img Image, pkgs []Package) []Problem {
 		if len(same) < 2 {
 			continue
 		}
+		where := "for " + cmp.Or(k.arch, "one architecture")
+		if k.scope != "" {
+			where = "in " + k.scope
+		}
 		var versions, files []string
 		for _, p := range same {
 			versions = append(versions, p.Version)
@@ -134,8 +156,8 @@ func contradictions(img Image, pkgs []Package) []Problem {
 			}
 		}
 		out = append(out, Problem{Image: img.Ref, File: strings.Join(files, ", "), Ecosystem: same[0].Ecosystem, Package: same[0].Name,
-			Message: fmt.Sprintf("installed at %d versions for %s (%s): the database contradicts itself, so which one is installed cannot be told",
-				len(same), cmp.Or(same[0].Arch, "one architecture"), strings.Join(versions, ", "))})
+			Message: fmt.Sprintf("installed at %d versions %s (%s): the database contradicts itself, so which one is installed cannot be told",
+				len(same), where, strings.Join(versions, ", "))})
 	}
 	return out
 }
