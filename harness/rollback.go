@@ -274,20 +274,9 @@ func (r *run) sameAsNew(ctx context.Context) error {
 	case old == new:
 		return fmt.Errorf("the rollback image %s is the image under test: %s", old, fix)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	cli, err := stack.NewDockerClient(ctx)
-	if err != nil {
+	ids := r.imageIDs(ctx)
+	if ids[old] == "" || ids[old] != ids[new] {
 		return nil
 	}
-	defer cli.Close()
-	o, err := cli.ImageInspect(ctx, old)
-	if err != nil {
-		return nil
-	}
-	n, err := cli.ImageInspect(ctx, new)
-	if err != nil || o.ID != n.ID {
-		return nil
-	}
-	return fmt.Errorf("the rollback image %s is the image under test %s under another name (image %s on this host): %s", old, new, o.ID, fix)
+	return fmt.Errorf("the rollback image %s is the image under test %s under another name (image %s on this host): %s", old, new, ids[old], fix)
 }
