@@ -96,3 +96,28 @@ func TestVerifyIndexWithAPlatformImagePasses(t *testing.T) {
 		t.Fatalf("status %s with %d blobs: %s; want pass with 2", in.Status, len(in.Blobs), in.Reason)
 	}
 }
+
+// A manifest that names one blob twice with two sizes cannot be pulled:
+// one of the descriptors does not match what the registry serves, however
+// intact the blob is.
+func TestVerifyBlobNamedWithTwoSizesIsCorrupt(t *testing.T) {
+	f := newFakeRegistry(t, func(w http.ResponseWriter, _ *http.Request, _ int) {})
+	f.serveLayer = func(w http.ResponseWriter, _ *http.Request, _ int) { w.Write(f.layer) }
+	layer := func(size int) any {
+		return map[string]any{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": size, "digest": f.layerDigest}
+	}
+	man, err := json.Marshal(map[string]any{
+		"schemaVersion": 2,
+		"mediaType":     "application/vnd.docker.distribution.manifest.v2+json",
+		"config":        map[string]any{"mediaType": "application/vnd.docker.container.image.v1+json", "size": len(f.config), "digest": f.configDigest},
+		"layers":        []any{layer(len(f.layer)), layer(len(f.layer) + 1)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.manifestBytes = man
+	in := verify(t, registry.New(), f.ref())
+	if in.Status != slo.Fail || !strings.Contains(in.Reason, f.layerDigest) || !strings.Contains(in.Reason, "sizes") {
+		t.Fatalf("status %s: %s; want fail naming %s and its two sizes", in.Status, in.Reason, f.layerDigest)
+	}
+}

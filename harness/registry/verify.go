@@ -50,7 +50,7 @@ func (c *Client) Verify(ctx context.Context, ref string, platforms ...string) (*
 		}
 		return in, nil
 	}
-	w := &walk{c: c, s: s, in: in, wanted: wanted, seen: map[string]bool{}, found: make([]bool, len(wanted))}
+	w := &walk{c: c, s: s, in: in, wanted: wanted, seen: map[string]int{}, found: make([]bool, len(wanted))}
 	var top *v1.Descriptor
 	if d, ok := digestOf(r.Identifier()); ok {
 		top = &v1.Descriptor{Digest: d, Size: -1}
@@ -93,7 +93,8 @@ type walk struct {
 	// checked against a reference that names an image manifest.
 	index bool
 	found []bool
-	seen  map[string]bool
+	// seen maps a blob's digest to its index in in.Blobs.
+	seen map[string]int
 	// runnable counts the top index's manifests for a platform a host can
 	// run (one without a platform is read from its config by a pull);
 	// attestations say "unknown/unknown".
@@ -166,10 +167,14 @@ func (w *walk) corrupt(detail string) {
 // add lists a blob once, however many manifests name it.
 func (w *walk) add(d v1.Descriptor, kind string) {
 	key := d.Digest.String()
-	if w.seen[key] {
+	if i, ok := w.seen[key]; ok {
+		if b := &w.in.Blobs[i]; b.Size != d.Size && b.State != Corrupt {
+			// One of the two descriptors cannot match what a pull gets.
+			b.State, b.Detail = Corrupt, fmt.Sprintf("the manifests name it with two sizes, %d and %d bytes: a pull checks both", b.Size, d.Size)
+		}
 		return
 	}
-	w.seen[key] = true
+	w.seen[key] = len(w.in.Blobs)
 	b := Blob{Digest: key, Size: d.Size, MediaType: string(d.MediaType), Kind: kind}
 	if !d.MediaType.IsDistributable() {
 		b.State, b.Detail = Skipped, "a foreign layer: pulls fetch it from "+urlsOf(d)
