@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/postflight/postflight/harness/check"
@@ -36,6 +37,11 @@ func (r *run) rollBack(ctx context.Context, st stack.Stack, reason string) {
 	runner.Verify = r.verifier(st, rb)
 	req := r.rollbackRequest(reason)
 	rb.Plan = runner.Describe(req)
+	if err := r.sameAsNew(ctx); err != nil {
+		rb.Error = safetext.Text(err.Error(), 0)
+		r.logf("rollback: not started: %s", rb.Error)
+		return
+	}
 	if r.opts.DryRun {
 		out, err := runner.DryRun(ctx, req)
 		rb.Outcome = &out
@@ -98,6 +104,9 @@ func (r *run) verifier(st stack.Stack, rb *report.Rollback) func(context.Context
 		}
 		rb.Verify = r.phase(ctx, suites.PhaseVerify, verify, st)
 		v := slo.Decide(check.Outcomes(rb.Verify))
+		if v.Status == slo.Pass && r.plan.Stack.Existing != nil && blindDriver(r.plan.Rollback.Driver) {
+			v = r.evidence(v, verify)
+		}
 		rb.VerifyVerdict = &v
 		r.logf("verify: %s: %s", v.Status, v.Reason)
 		if v.Status != slo.Pass {
@@ -105,6 +114,36 @@ func (r *run) verifier(st stack.Stack, rb *report.Rollback) func(context.Context
 		}
 		return nil
 	}
+}
+
+// blindDriver says a driver cannot see what runs after it acted: a
+// command's exit status or a receiver's 2xx is all it tells, where the
+// swarm and docker drivers confirm the old image runs.
+func blindDriver(name string) bool {
+	return name == rollback.DriverCommand || name == rollback.DriverWebhook
+}
+
+// evidence holds a passed verification of a running stack to what it
+// shows: verify checks that all passed on the new version in this run
+// pass the same whether or not the rollback changed anything, so their
+// passing again is no evidence that the old version is back. (A replica
+// runs the old image itself before its verify checks.)
+func (r *run) evidence(v slo.Verdict, verify []plan.Check) slo.Verdict {
+	before := map[string]slo.Status{}
+	for _, res := range r.rep.Checks {
+		before[res.Name] = res.Status
+	}
+	names := make([]string, len(verify))
+	for i, c := range verify {
+		if st, ok := before[c.Name]; !ok || st != slo.Pass {
+			return v
+		}
+		names[i] = c.Name
+	}
+	v.Status = slo.Inconclusive
+	v.Reason = fmt.Sprintf("every verify check passed on the new version too (%s): passing again after the rollback does not show the old version is back; add a check the new version failed to rollback.verify",
+		strings.Join(names, ", "))
+	return v
 }
 
 func (r *run) verifyChecks() []plan.Check {
@@ -195,7 +234,9 @@ func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.R
 		rb.Outcome = &rollback.Outcome{Driver: p.Rollback.Driver, AlreadyBy: "another process",
 			Output: "another process finished the interrupted rollback(s) while this resume waited; not rolled back again"}
 		if verify := r.verifier(st, rb); err == nil && verify != nil {
-			err = verify(ctx, r.rollbackRequest(reason))
+			if err = verify(ctx, r.rollbackRequest(reason)); err != nil {
+				err = fmt.Errorf("verify: %w", err)
+			}
 		}
 	}
 	r.noteRollbackError(rb, err)
@@ -217,4 +258,25 @@ func (r *run) rollbackPreflight(ctx context.Context) error {
 	}
 	errs = append(errs, r.reportDirWritable())
 	return errors.Join(errs...)
+}
+
+// sameAsNew returns an error when the rollback image is the image under
+// test, by reference or, on this host, by image ID (one image under two
+// tags): rolling back to it puts nothing back, and verify checks that
+// pass after it (a restart can make them) would claim otherwise. Images
+// this host does not have are not compared.
+func (r *run) sameAsNew(ctx context.Context) error {
+	old, new := r.rep.OldImage, r.rep.NewImage
+	const fix = "rolling back to it puts nothing back; give the version to go back to (--old or images.old)"
+	switch {
+	case old == "" || new == "":
+		return nil
+	case old == new:
+		return fmt.Errorf("the rollback image %s is the image under test: %s", old, fix)
+	}
+	ids := r.imageIDs(ctx)
+	if ids[old] == "" || ids[old] != ids[new] {
+		return nil
+	}
+	return fmt.Errorf("the rollback image %s is the image under test %s under another name (image %s on this host): %s", old, new, ids[old], fix)
 }

@@ -60,9 +60,11 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error
 	st := r.stack()
 	r.rep.Stack = st.String()
 	defer r.down(ctx, st)
+	pinned := r.pin(ctx)
 	if ok := r.up(ctx, st); ok {
 		// 2. Run the checks against it.
 		r.rep.Checks = r.phase(ctx, suites.PhaseCheck, p.Checks, st)
+		r.rep.Checks = append(r.rep.Checks, r.moved(ctx, pinned)...)
 	} else {
 		r.rep.Checks = append(r.rep.Checks, completeResults(suites.PhaseCheck, p.Checks, nil, errors.New("the stack did not come up"))...)
 	}

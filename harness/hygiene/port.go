@@ -40,20 +40,25 @@ func (p *Port) Result() check.Result {
 }
 
 // probeAddrs are where a listen is tried: a port held on any of them is
-// held for the stack.
-var probeAddrs = []string{"0.0.0.0", "127.0.0.1"}
+// held for the stack. The IPv4 wildcard meets a listener on any IPv4
+// address; the IPv6 one (IPv6 only, as Go opens it) one on any IPv6
+// address, which Docker publishes on too and "localhost" may reach first.
+var probeAddrs = []struct{ network, addr string }{{"tcp4", "0.0.0.0"}, {"tcp4", "127.0.0.1"}, {"tcp6", "::"}}
 
 // probe tries to listen on the port, and lets it go at once. held is true
 // when something else has it; err is for any other failure (no permission
-// for a low port).
+// for a low port). A host without IPv6 is probed on IPv4 alone.
 func probe(port int) (held bool, err error) {
-	for _, addr := range probeAddrs {
-		l, err := net.Listen("tcp4", net.JoinHostPort(addr, strconv.Itoa(port)))
+	for _, a := range probeAddrs {
+		l, err := net.Listen(a.network, net.JoinHostPort(a.addr, strconv.Itoa(port)))
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return true, nil
 		}
+		if a.network == "tcp6" && (errors.Is(err, syscall.EAFNOSUPPORT) || errors.Is(err, syscall.EADDRNOTAVAIL)) {
+			continue
+		}
 		if err != nil {
-			return false, fmt.Errorf("listen on %s:%d: %w", addr, port, err)
+			return false, fmt.Errorf("listen on %s: %w", net.JoinHostPort(a.addr, strconv.Itoa(port)), err)
 		}
 		l.Close()
 	}

@@ -3,7 +3,10 @@ package packages
 import (
 	"cmp"
 	"context"
+	"fmt"
+	"path"
 	"slices"
+	"strings"
 )
 
 // Inventory is the packages installed in one image.
@@ -84,8 +87,77 @@ func newInventory(img Image, layers []*layerIndex) *Inventory {
 		}
 	}
 	slices.SortFunc(inv.Packages, comparePackages)
+	inv.Problems = append(inv.Problems, contradictions(img, inv.Packages)...)
 	slices.SortFunc(inv.Problems, func(a, b Problem) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Package, b.Package))
 	})
 	return inv
+}
+
+// oneVersion are the ecosystems that install a package at one version
+// per architecture (dpkg, apk) or per directory (Python's site-packages).
+// rpm keeps several kernels, node_modules and Go executables nest other
+// versions.
+var oneVersion = map[Ecosystem]bool{Deb: true, APK: true, PyPI: true}
+
+// scope is where a package can be installed once: a Python distribution's
+// site-packages directory; the whole image for the others.
+func scope(p Package) string {
+	if p.Ecosystem != PyPI || len(p.Locations) == 0 {
+		return ""
+	}
+	dir := p.Locations[0]
+	for dir != "/" && dir != "." {
+		if b := path.Base(dir); b == "site-packages" || b == "dist-packages" {
+			return dir
+		}
+		dir = path.Dir(dir)
+	}
+	return ""
+}
+
+// contradictions are the packages of pkgs that a one-version database
+// lists at several versions in one scope and architecture: which is installed
+// cannot be told, so the package is a problem, not a change.
+func contradictions(img Image, pkgs []Package) []Problem {
+	type id struct {
+		key         key
+		arch, scope string
+	}
+	var order []id
+	byID := map[id][]Package{}
+	for _, p := range pkgs {
+		if !oneVersion[p.Ecosystem] {
+			continue
+		}
+		k := id{p.key(), p.Arch, scope(p)}
+		if _, ok := byID[k]; !ok {
+			order = append(order, k)
+		}
+		byID[k] = append(byID[k], p)
+	}
+	var out []Problem
+	for _, k := range order {
+		same := byID[k]
+		if len(same) < 2 {
+			continue
+		}
+		where := "for " + cmp.Or(k.arch, "one architecture")
+		if k.scope != "" {
+			where = "in " + k.scope
+		}
+		var versions, files []string
+		for _, p := range same {
+			versions = append(versions, p.Version)
+			for _, l := range p.Locations {
+				if !slices.Contains(files, l) {
+					files = append(files, l)
+				}
+			}
+		}
+		out = append(out, Problem{Image: img.Ref, File: strings.Join(files, ", "), Ecosystem: same[0].Ecosystem, Package: same[0].Name,
+			Message: fmt.Sprintf("installed at %d versions %s (%s): the database contradicts itself, so which one is installed cannot be told",
+				len(same), where, strings.Join(versions, ", "))})
+	}
+	return out
 }

@@ -713,6 +713,53 @@ rollback:
 `,
 			line: 9, col: 32, want: `rollback.verify[2]: no check is named "healthz"; did you mean "health"?`,
 		},
+		{
+			name: "rollback verifies with checks that do not look at what runs",
+			plan: `version: 1
+stack:
+  replica: {compose: compose.yaml, under_test: [api]}
+checks:
+  - {name: health, kind: http, service: api}
+  - {name: pkgs, kind: packages}
+  - {name: blobs, kind: integrity}
+  - {name: orphans, kind: hygiene, hygiene: {ports: [8080]}}
+rollback:
+  driver: command
+  command: [./rollback.sh]
+  verify: [health, pkgs, blobs, orphans]
+`,
+			line: 12, col: 20, want: `rollback.verify[1]: check "pkgs" is a packages check: it compares images, not what runs, so it cannot verify a rollback`,
+		},
+		{
+			name: "rollback verifies with a registry integrity check",
+			plan: `version: 1
+stack:
+  replica: {compose: compose.yaml, under_test: [api]}
+checks:
+  - {name: health, kind: http, service: api}
+  - {name: blobs, kind: integrity}
+rollback:
+  driver: command
+  command: [./rollback.sh]
+  verify: [blobs]
+`,
+			line: 10, col: 12, want: `rollback.verify[0]: check "blobs" is an integrity check: it looks at the registry, not at what runs, so it cannot verify a rollback`,
+		},
+		{
+			name: "rollback verifies with a hygiene check",
+			plan: `version: 1
+stack:
+  replica: {compose: compose.yaml, under_test: [api]}
+checks:
+  - {name: health, kind: http, service: api}
+  - {name: orphans, kind: hygiene, hygiene: {ports: [8080]}}
+rollback:
+  driver: command
+  command: [./rollback.sh]
+  verify: [orphans]
+`,
+			line: 10, col: 12, want: `rollback.verify[0]: check "orphans" is a hygiene check: it looks at the host's other containers and ports, not at what runs, so it cannot verify a rollback`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -469,14 +469,37 @@ func (v *validator) rollback() {
 		v.positive(path+".docker.health_timeout", r.Docker.HealthTimeout)
 	}
 	var checks []string
+	kinds := map[string]string{}
 	for _, c := range v.plan.Checks {
 		if c.Name != "" {
 			checks = append(checks, c.Name)
+			kinds[c.Name] = c.Kind
 		}
 	}
 	for i, name := range r.Verify {
+		at := fmt.Sprintf("%s.verify[%d]", path, i)
 		if !slices.Contains(checks, name) {
-			v.fail(fmt.Sprintf("%s.verify[%d]", path, i), "no check is named %q%s", name, didYouMean(name, checks))
+			v.fail(at, "no check is named %q%s", name, didYouMean(name, checks))
+		} else if why, ok := cannotVerify[kinds[name]]; ok {
+			v.fail(at, "check %q is %s check: %s, so it cannot verify a rollback; name a check of what runs (http, load, propagation or provenance)",
+				name, article(kinds[name]), why)
 		}
 	}
+}
+
+// cannotVerify are the check kinds whose answer does not depend on what
+// runs: after a rollback that did nothing they pass as they did before, so
+// passing them is no evidence that the old version is back.
+var cannotVerify = map[string]string{
+	KindPackages:  "it compares images, not what runs",
+	KindIntegrity: "it looks at the registry, not at what runs",
+	KindHygiene:   "it looks at the host's other containers and ports, not at what runs",
+}
+
+// article puts "a" or "an" before a word.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }

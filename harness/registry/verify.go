@@ -50,7 +50,7 @@ func (c *Client) Verify(ctx context.Context, ref string, platforms ...string) (*
 		}
 		return in, nil
 	}
-	w := &walk{c: c, s: s, in: in, wanted: wanted, seen: map[string]bool{}, found: make([]bool, len(wanted))}
+	w := &walk{c: c, s: s, in: in, wanted: wanted, seen: map[string]int{}, found: make([]bool, len(wanted))}
 	var top *v1.Descriptor
 	if d, ok := digestOf(r.Identifier()); ok {
 		top = &v1.Descriptor{Digest: d, Size: -1}
@@ -58,6 +58,11 @@ func (c *Client) Verify(ctx context.Context, ref string, platforms ...string) (*
 	w.visit(ctx, r.Identifier(), top, 0)
 	if len(in.Manifests) > 0 {
 		in.Digest = in.Manifests[0].Digest
+	}
+	if w.index && len(wanted) == 0 && w.runnable == 0 && in.Manifests[0].State == Intact {
+		// Every blob it names may be intact, and still a pull finds
+		// nothing to run.
+		in.Manifests[0].State, in.Manifests[0].Detail = Corrupt, "the index names no image for any platform (no manifest, or only attestations)"
 	}
 	for i, ok := range w.found {
 		if !ok && w.index {
@@ -88,7 +93,12 @@ type walk struct {
 	// checked against a reference that names an image manifest.
 	index bool
 	found []bool
-	seen  map[string]bool
+	// seen maps a blob's digest to its index in in.Blobs.
+	seen map[string]int
+	// runnable counts the top index's manifests for a platform a host can
+	// run (one without a platform is read from its config by a pull);
+	// attestations say "unknown/unknown".
+	runnable int
 }
 
 // visit fetches a manifest and what it names: the manifests of an index,
@@ -114,6 +124,9 @@ func (w *walk) visit(ctx context.Context, identifier string, want *v1.Descriptor
 		for _, child := range idx.Manifests {
 			if depth == 0 && !w.selected(child.Platform) {
 				continue
+			}
+			if depth == 0 && (child.Platform == nil || child.Platform.OS != "unknown") {
+				w.runnable++
 			}
 			w.visit(ctx, child.Digest.String(), &child, depth+1)
 		}
@@ -154,10 +167,14 @@ func (w *walk) corrupt(detail string) {
 // add lists a blob once, however many manifests name it.
 func (w *walk) add(d v1.Descriptor, kind string) {
 	key := d.Digest.String()
-	if w.seen[key] {
+	if i, ok := w.seen[key]; ok {
+		if b := &w.in.Blobs[i]; b.Size != d.Size && b.State != Corrupt {
+			// One of the two descriptors cannot match what a pull gets.
+			b.State, b.Detail = Corrupt, fmt.Sprintf("the manifests name it with two sizes, %d and %d bytes: a pull checks both", b.Size, d.Size)
+		}
 		return
 	}
-	w.seen[key] = true
+	w.seen[key] = len(w.in.Blobs)
 	b := Blob{Digest: key, Size: d.Size, MediaType: string(d.MediaType), Kind: kind}
 	if !d.MediaType.IsDistributable() {
 		b.State, b.Detail = Skipped, "a foreign layer: pulls fetch it from "+urlsOf(d)

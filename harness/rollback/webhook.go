@@ -2,6 +2,7 @@ package rollback
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -44,7 +45,8 @@ type WebhookConfig struct {
 	// secret. The secret itself is never written to a plan, a journal, a
 	// log or a report.
 	SecretEnv string `json:"secret_env" yaml:"secret_env"`
-	// Timeout bounds one attempt; DefaultWebhookTimeout when zero.
+	// Timeout bounds the delivery, every attempt and wait between them
+	// together (a plan's rollback.timeout); DefaultWebhookTimeout when zero.
 	Timeout time.Duration `json:"timeout,omitempty" yaml:"timeout"`
 	// Attempts bounds the attempts (the first and its retries);
 	// DefaultWebhookAttempts when zero.
@@ -74,7 +76,7 @@ type WebhookPayload struct {
 
 // Webhook rolls back by asking someone else to: it POSTs a WebhookPayload,
 // signed in SignatureHeader, with the run id in DeliveryHeader. A 2xx answer
-// is success. A 5xx, 408 or 429 answer or a connection error is retried
+// is success; a redirect is not followed and fails at once. A 5xx, 408 or 429 answer or a connection error is retried
 // with exponential backoff, up to Attempts in all; any other answer (a
 // wrong signature's 401 or 403) and a certificate that does not verify fail
 // at once. A resumed rollback posts again, with the same delivery id.
@@ -115,7 +117,11 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 	if timeout <= 0 {
 		timeout = DefaultWebhookTimeout
 	}
-	return &Webhook{cfg: cfg, client: &http.Client{Transport: tr, Timeout: timeout}}, nil
+	// A redirect is an answer, not a delivery: following it would turn
+	// the POST into a GET of some page that answers 200 (a login page, a
+	// moved endpoint), or send the signed payload to wherever it points.
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Webhook{cfg: cfg, client: &http.Client{Transport: tr, Timeout: timeout, CheckRedirect: noRedirect}}, nil
 }
 
 // Name implements Driver.
@@ -175,6 +181,12 @@ func (w *Webhook) Apply(ctx context.Context, req Request, step Step) (Result, er
 		return res, fmt.Errorf("encode webhook payload: %w", err)
 	}
 	sig := Sign(secret, body)
+	// The client's timeout bounds each attempt; this bounds them all, so
+	// that a receiver that never answers costs the rollback one timeout.
+	deadline, cancel := context.WithTimeout(ctx, w.client.Timeout)
+	defer cancel()
+	outer := ctx
+	ctx = deadline
 	attempts := w.cfg.Attempts
 	if attempts <= 0 {
 		attempts = DefaultWebhookAttempts
@@ -217,6 +229,9 @@ func (w *Webhook) Apply(ctx context.Context, req Request, step Step) (Result, er
 		switch code := resp.StatusCode; {
 		case code >= 200 && code < 300:
 			return nil
+		case code >= 300 && code < 400:
+			return backoff.Permanent(fmt.Errorf("answered %s, a redirect to %s, not followed: the receiver did not take the rollback; point rollback.webhook.url at the receiver itself",
+				status, cmp.Or(safetext.Text(safetext.URL(resp.Header.Get("Location")), 256), "nowhere")))
 		case code >= 500, code == http.StatusRequestTimeout, code == http.StatusTooManyRequests:
 			return fmt.Errorf("answered %s: %s", status, snippet)
 		default:
@@ -224,6 +239,9 @@ func (w *Webhook) Apply(ctx context.Context, req Request, step Step) (Result, er
 		}
 	}
 	err = backoff.Retry(post, backoff.WithContext(backoff.WithMaxRetries(b, uint64(attempts-1)), ctx))
+	if err != nil && outer.Err() == nil && ctx.Err() != nil {
+		return res, fmt.Errorf("post the rollback to %s: timed out after %s (attempt %d of %d): %w", safetext.URL(w.cfg.URL), w.client.Timeout, n, attempts, err)
+	}
 	if err != nil {
 		return res, fmt.Errorf("post the rollback to %s (attempt %d of %d): %w", safetext.URL(w.cfg.URL), n, attempts, err)
 	}

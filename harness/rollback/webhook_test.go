@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -302,4 +303,68 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// A receiver that redirects has not taken the rollback: the client must not
+// follow it (a 302 turns the POST into a GET of a page that answers 200,
+// and sends the signed payload to wherever it points).
+func TestWebhookRedirectIsNotADelivery(t *testing.T) {
+	t.Setenv(secretEnv, secret)
+	for _, code := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		t.Run(http.StatusText(code), func(t *testing.T) {
+			var followed atomic.Int32
+			other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				followed.Add(1)
+				io.WriteString(w, "<html>sign in</html>")
+			}))
+			defer other.Close()
+			redirects := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				redirects++
+				http.Redirect(w, r, other.URL+"/login", code)
+			}))
+			defer srv.Close()
+			w := newWebhook(t, WebhookConfig{URL: srv.URL + "/hooks/rollback", Attempts: 3, Backoff: time.Millisecond})
+			r := &Runner{Driver: w, StateDir: t.TempDir()}
+
+			_, err := r.RollBack(context.Background(), webhookReq)
+			if err == nil {
+				t.Fatal("a redirect counted as the rollback delivered")
+			}
+			if !strings.Contains(err.Error(), http.StatusText(code)) || !strings.Contains(err.Error(), "redirect") {
+				t.Errorf("error does not say the receiver redirected: %v", err)
+			}
+			if n := followed.Load(); n != 0 {
+				t.Errorf("the redirect was followed: the other server got %d request(s)", n)
+			}
+			if redirects != 1 {
+				t.Errorf("a redirect was retried: %d requests", redirects)
+			}
+		})
+	}
+}
+
+// The timeout bounds the rollback, not each attempt: a receiver that
+// never answers costs one timeout, however many attempts are allowed.
+func TestWebhookTimeoutBoundsEveryAttemptTogether(t *testing.T) {
+	t.Setenv(secretEnv, secret)
+	var attempts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		attempts.Add(1)
+		io.Copy(io.Discard, r.Body) // so that the server notices the client leave
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	const timeout = 300 * time.Millisecond
+	w := newWebhook(t, WebhookConfig{URL: srv.URL, Timeout: timeout, Attempts: 10, Backoff: time.Millisecond})
+	start := time.Now()
+	_, err := (&Runner{Driver: w, StateDir: t.TempDir()}).RollBack(context.Background(), webhookReq)
+	took := time.Since(start)
+	if err == nil || !strings.Contains(err.Error(), "timed out after 300ms") {
+		t.Errorf("err %v; want it to say the rollback timed out after 300ms", err)
+	}
+	if took > 3*timeout {
+		t.Errorf("a silent receiver held the rollback %s over %d attempt(s), past its %s timeout", took, attempts.Load(), timeout)
+	}
 }

@@ -1,0 +1,94 @@
+package harness_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/postflight/postflight/harness"
+	"github.com/postflight/postflight/harness/report"
+	"github.com/postflight/postflight/slo"
+)
+
+// importImage makes a tiny local image of one dpkg database.
+func importImage(t *testing.T, ref, status string) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "root/var/lib/dpkg"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "root/var/lib/dpkg/status"), []byte(status), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tar := filepath.Join(dir, "image.tar")
+	if out, err := exec.Command("tar", "-C", filepath.Join(dir, "root"), "-cf", tar, ".").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v: %s", err, out)
+	}
+	out, err := exec.Command("docker", "import", "--change", "LABEL io.postflight.test=adv", tar, ref).Output()
+	if err != nil {
+		t.Fatalf("docker import: %v", err)
+	}
+	// By ID: the image outlives its tag when the tag moves.
+	id := strings.TrimSpace(string(out))
+	t.Cleanup(func() { exec.Command("docker", "image", "rm", "-f", id).Run() })
+}
+
+// A tag that moves while the run measures it: the checks may have looked at
+// two images, and none of them need be the one the run was asked about. The
+// image under test carries an undeclared upgrade; the tag moves, mid-run, to
+// a copy of the old image, and the packages check sees no difference. The
+// run is inconclusive, naming the move, never a pass.
+func TestRunWhoseImageTagMovesMidRunIsInconclusive(t *testing.T) {
+	needDocker(t)
+	const old, bad, moved = "postflight-adv-pin:old", "postflight-adv-pin:new", "postflight-adv-pin:clean"
+	stanza := func(v string) string {
+		return "Package: openssl\nStatus: install ok installed\nVersion: " + v + "\nArchitecture: amd64\n\n"
+	}
+	importImage(t, old, stanza("3.0.9-1"))
+	importImage(t, bad, stanza("3.0.11-1"))
+	importImage(t, moved, stanza("3.0.9-1"))
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() {
+			if out, err := exec.Command("docker", "tag", moved, bad).CombinedOutput(); err != nil {
+				t.Errorf("docker tag: %v: %s", err, out)
+			}
+		})
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	src := fmt.Sprintf(`version: 1
+stack:
+  existing:
+    services:
+      web: {url: %q}
+checks:
+  - {name: health, kind: http, service: web, timeout: 5s}
+  - {name: packages, kind: packages}
+`, srv.URL)
+	path := filepath.Join(dir, "postflight.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := harness.Run(context.Background(), loadPlan(t, path), harness.Options{OldImage: old, NewImage: bad})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != report.Inconclusive || !strings.Contains(rep.Summary, bad+" moved") {
+		t.Fatalf("outcome %s (exit %d): %s; want inconclusive, naming the tag that moved", rep.Outcome, rep.ExitCode, rep.Summary)
+	}
+	var found bool
+	for _, c := range rep.Checks {
+		found = found || (c.Status == slo.Inconclusive && strings.Contains(c.Reason, bad+" moved during the run"))
+	}
+	if !found {
+		t.Errorf("no result names %s: %+v", bad, rep.Checks)
+	}
+}
