@@ -15,6 +15,7 @@ import (
 	"github.com/ohler55/ojg/oj"
 
 	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/internal/retry"
 	"github.com/postflight/postflight/internal/jsondup"
 	"github.com/postflight/postflight/internal/redirect"
 	"github.com/postflight/postflight/slo"
@@ -104,19 +105,6 @@ func (h *HTTPChecker) Run(ctx context.Context, c plan.Check, phase string, eps E
 	return res
 }
 
-// serverError says a status is the service failing, for certain: a 5xx
-// other than those of a service or its proxy not ready yet (502, 503, 504).
-// Retries wait for a service that is starting, replicating or behind a
-// proxy that has not found it yet (no answer, 404, 503, a stale body); a
-// 500 from a service that answers is the version under test failing.
-func serverError(status int) bool {
-	switch status {
-	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return false
-	}
-	return status >= 500 && status <= 599
-}
-
 // attempts is how many attempts retries allow: 1 + retries, with retries
 // kept within 0 and plan.MaxRetries whatever the plan says, so that the sum
 // cannot overflow and a check always makes at least one attempt.
@@ -160,7 +148,7 @@ func (h *HTTPChecker) once(ctx context.Context, c plan.Check, method, url string
 	a := attempt{answered: true, observed: describeResponse(resp, b)}
 	if problems := evaluate(c.Expect, resp, b); len(problems) > 0 {
 		a.status, a.reason = slo.Fail, strings.Join(problems, "; ")
-		if a.final = serverError(resp.StatusCode); a.final {
+		if a.final = retry.Final(resp.StatusCode); a.final {
 			a.reason += fmt.Sprintf(" (a %d is the service's error, not a service getting ready: not retried)", resp.StatusCode)
 		}
 	} else {

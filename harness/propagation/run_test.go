@@ -422,3 +422,28 @@ func TestRunDoesNotTakeAFieldGivenTwiceAsShowingTheToken(t *testing.T) {
 		t.Errorf("never shown example %q, want the key given twice named", res.NeverShownExample)
 	}
 }
+
+// A read that answers 500 is broken, not behind: its samples are never
+// shown at once, not after waiting out their timeout polling it.
+func TestRunDoesNotWaitOnAReadThatFailsForCertain(t *testing.T) {
+	_, srv := newStore(t, map[string]time.Duration{"near": 0})
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"error":"Internal Server Error"}`, http.StatusInternalServerError)
+	}))
+	t.Cleanup(broken.Close)
+	s := spec(srv, "near")
+	s.Reads = append(s.Reads, Request{URL: broken.URL + "/kv/{token}"})
+	s.Timeout = 10 * time.Second
+	res := run(t, t.Context(), s)
+	if res.Written != s.Samples || res.NeverShown != s.Samples {
+		t.Fatalf("written %d, never shown %d: want %d of each", res.Written, res.NeverShown, s.Samples)
+	}
+	if !strings.Contains(res.NeverShownExample, "status 500") || !strings.Contains(res.NeverShownExample, "not waited for") {
+		t.Errorf("cause %q does not say the read failed for certain", res.NeverShownExample)
+	}
+	// Waiting would poll every 2ms for 10s; giving up polls once after the
+	// write (and once before it, for an echo).
+	if e := res.Endpoints[1]; e.Polls > 2*s.Samples {
+		t.Errorf("the broken read was polled %d times for %d samples", e.Polls, s.Samples)
+	}
+}

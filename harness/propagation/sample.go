@@ -2,9 +2,12 @@ package propagation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/postflight/postflight/internal/retry"
 )
 
 // Sample is one token written and looked for.
@@ -48,6 +51,9 @@ type Sighting struct {
 	// token; meaningless when NeverShown.
 	Delay      time.Duration
 	NeverShown bool
+	// Final says the read answered an error that waiting will not mend (a
+	// 500): the sample was given up before its timeout.
+	Final bool
 	// Echoed says the read before the write showed the token; Unchecked
 	// that it got no answer in time.
 	Echoed, Unchecked bool
@@ -115,6 +121,9 @@ func (p *prober) sample(ctx context.Context) Sample {
 		if r.NeverShown && !s.NeverShown {
 			s.NeverShown = true
 			s.Cause = fmt.Sprintf("%s never showed it in %s: %s", p.spec.Reads[i].describe(), p.spec.Timeout, r.LastMiss)
+			if r.Final {
+				s.Cause = fmt.Sprintf("%s answered %s, the service's error: not waited for", p.spec.Reads[i].describe(), r.LastMiss)
+			}
 		}
 	}
 	if s.NeverShown && ctx.Err() != nil { // cut short, not timed out
@@ -182,6 +191,11 @@ func (p *prober) await(ctx context.Context, read Request, token string, written 
 		s.count(answered, miss)
 		if miss == nil {
 			s.Delay = seen.Sub(written)
+			return
+		}
+		// A read that fails for certain will not show the token by waiting.
+		if se, ok := errors.AsType[*statusError](miss); ok && retry.Final(se.code) {
+			s.NeverShown, s.Final = true, true
 			return
 		}
 		timer.Reset(p.spec.Interval)
