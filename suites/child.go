@@ -14,9 +14,19 @@ import (
 // when this process was started as a phase runner; otherwise it returns at
 // once. Call it first thing in main (and in TestMain of tests that call
 // harness.Run).
+//
+// A phase runner is started with no arguments. A process given arguments is
+// the command they name even with the variable in its environment (left
+// over from a parent, exported by a script): taken for a phase, `postflight
+// run` would run no check and exit 0. The stray variable is dropped so that
+// it reaches none of the command's own children either.
 func RunPhaseIfRequested() {
 	path := os.Getenv(EnvPhaseRequest)
 	if path == "" {
+		return
+	}
+	if len(os.Args) > 1 {
+		os.Unsetenv(EnvPhaseRequest)
 		return
 	}
 	os.Exit(runPhase(path))
