@@ -89,6 +89,11 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"run", "--no-such-flag"},
 		{"run", "-f", "../../fixtures/demo/postflight.yaml", "extra-arg"},
 		{"validate", "-f", "testdata/does-not-exist.yaml"},
+		// A command that runs nothing must not read as a pass.
+		{},
+		{"check"},
+		{"check", "image"},
+		{"check", "image", "-f", "../../fixtures/demo/postflight.yaml"},
 	} {
 		r := runBin(t, args...)
 		if r.code != 2 || !strings.Contains(r.stderr, "postflight: ") {
