@@ -14,14 +14,19 @@ import (
 )
 
 // preflight checks, before anything starts, what would otherwise stop the
-// run half-way for reasons of its invocation: a rollback without an old
+// run half-way for reasons of its invocation — a rollback without an old
 // image, images that are not on this host (postflight never pulls), a report
-// directory that cannot be written. All problems are reported at once.
+// directory that cannot be written — or let it pass without measuring: a
+// replica no check asks anything. All problems are reported at once.
 func (r *run) preflight(ctx context.Context) error {
 	var errs []error
 	p := r.plan
 	if p.Stack.Replica != nil && r.rep.NewImage == "" {
 		return errors.New("no image under test: give --new or images.new")
+	}
+	if p.Stack.Replica != nil && !p.MeasuresReplica() {
+		errs = append(errs, errors.New("no check measures the replica: every check goes to a url of its own, the host or the registry, "+
+			"so the image under test would start and be asked nothing; give a check a service of the compose file"))
 	}
 	rollsBack := p.Rollback.Driver != ""
 	if rollsBack && r.rep.OldImage == "" {

@@ -205,8 +205,21 @@ func TestRunRefusesWhatWouldFailHalfWay(t *testing.T) {
 			}
 		})
 	}
-	// A plan that rolls back needs an old image.
+	// A replica whose checks all go elsewhere would be asked nothing: the
+	// broken version would pass on a healthy server's answers.
+	healthy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer healthy.Close()
 	p := loadPlan(t, demoPlan)
+	p.Checks = []plan.Check{{Name: "elsewhere", Kind: plan.KindHTTP, URL: healthy.URL}}
+	rep, err := harness.Run(context.Background(), p, harness.Options{NewImage: "postflight-demo:1.1.0"})
+	if err == nil || !strings.Contains(err.Error(), "no check measures the replica") {
+		t.Errorf("a replica no check measures: err %v, report %+v", err, rep)
+	}
+	if n := dockertest.Labelled(t, cli, stack.LabelPlan, p.Path); len(n) > 0 {
+		t.Errorf("started %v", n)
+	}
+	// A plan that rolls back needs an old image.
+	p = loadPlan(t, demoPlan)
 	p.Images.Old = ""
 	if _, err := harness.Run(context.Background(), p, harness.Options{NewImage: "postflight-demo:1.1.0"}); err == nil || !strings.Contains(err.Error(), "give --old or images.old") {
 		t.Errorf("no old image: err %v", err)
