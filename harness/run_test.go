@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -309,6 +310,30 @@ func TestRunExistingStack(t *testing.T) {
 				t.Errorf("rollback command saw %q, want the old image and the reason", b)
 			}
 		})
+	}
+}
+
+// Rolling back to the image under test changes nothing: verify checks that
+// pass afterwards (a flaky answer, a subset of the checks) would verify the
+// very version that fell short, so the rollback is not run and has failed.
+func TestRunRollbackToTheImageUnderTestFails(t *testing.T) {
+	var answered atomic.Int32
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if answered.Add(1) <= 2 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer flaky.Close()
+	p, marker := existingPlan(t, flaky.URL, "hold", true)
+	rep, err := harness.Run(context.Background(), p, harness.Options{NewImage: "app:1.0", OldImage: "app:1.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != report.RollbackFailed || !strings.Contains(rep.Summary, "is the image under test") {
+		t.Fatalf("outcome %s (exit %d): %s", rep.Outcome, rep.ExitCode, rep.Summary)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Errorf("the rollback command ran")
 	}
 }
 
