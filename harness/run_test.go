@@ -151,8 +151,8 @@ func TestRunDemoBrokenVersionRollsBackAndVerifies(t *testing.T) {
 	if err := xml.Unmarshal(b, &junit); err != nil {
 		t.Fatal(err)
 	}
-	if junit.Tests != 13 || junit.Failures != 3 || len(junit.Suites) != 2 || junit.Suites[1].Name != "postflight.verify" {
-		t.Errorf("junit.xml: %d tests, %d failures, suites %+v; want 13 tests (7 checks, 6 verify), 3 failures", junit.Tests, junit.Failures, junit.Suites)
+	if junit.Tests != 14 || junit.Failures != 3 || len(junit.Suites) != 3 || junit.Suites[1].Name != "postflight.verify" {
+		t.Errorf("junit.xml: %d tests, %d failures, suites %+v; want 14 tests (7 checks, 6 verify, the outcome), 3 failures", junit.Tests, junit.Failures, junit.Suites)
 	}
 }
 
