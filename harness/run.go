@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/postflight/postflight/harness/check"
@@ -290,10 +291,20 @@ const reportDirMode = 0o700
 // writeFiles writes every report file it can, each to a new file renamed
 // into place: a file that cannot be written is left out rather than left
 // as an earlier run's — which a CI system would read as this run's — and
-// a symlink in the directory is replaced, never written through.
+// a symlink in the directory is replaced, never written through. The
+// directory is locked meanwhile, so that runs sharing it leave the files
+// of one run, not a mix.
 func writeFiles(dir string, rep *report.Report) error {
 	if err := os.MkdirAll(dir, reportDirMode); err != nil {
 		return fmt.Errorf("create report directory: %w", err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open report directory: %w", err)
+	}
+	defer d.Close() // and with it the lock
+	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("lock report directory: %w", err)
 	}
 	files := []struct {
 		name  string
