@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/postflight/postflight/harness/check"
 )
@@ -56,6 +57,14 @@ func runPhase(path string) int {
 	RegisterChecks(req, rec.add, func(line string) {
 		fmt.Fprintf(os.Stderr, "%s%s\n", progressMarker, line)
 	})
+	suiteCfg, reporterCfg := phaseConfig(req)
+	ginkgo.RunSpecs(failer{}, "postflight "+req.Phase, suiteCfg, reporterCfg)
+	res.Results = rec.results
+	return write()
+}
+
+// phaseConfig is how a phase's suite runs.
+func phaseConfig(req PhaseRequest) (types.SuiteConfig, types.ReporterConfig) {
 	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
 	// Only the phase's own specs run, also in a binary (a test binary, a
 	// user's program) that declares Ginkgo specs of its own.
@@ -64,11 +73,12 @@ func runPhase(path string) int {
 		suiteCfg.LabelFilter += " && (" + req.LabelFilter + ")"
 	}
 	suiteCfg.RandomizeAllSpecs = false
+	// The phase ends with its checks, or when the parent interrupts it:
+	// Ginkgo's own deadline (an hour) would cut a long load check short.
+	suiteCfg.Timeout = 0
 	reporterCfg.Succinct = true
 	reporterCfg.NoColor = true
-	ginkgo.RunSpecs(failer{}, "postflight "+req.Phase, suiteCfg, reporterCfg)
-	res.Results = rec.results
-	return write()
+	return suiteCfg, reporterCfg
 }
 
 // recorder keeps the results of specs as they run; a phase's specs run one
