@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/distribution/reference"
 
 	"github.com/postflight/postflight/harness/stack"
 )
@@ -27,6 +28,9 @@ func (r *run) preflight(ctx context.Context) error {
 	if p.Stack.Replica != nil && !p.MeasuresReplica() {
 		errs = append(errs, errors.New("no check measures the replica: every check goes to a url of its own, the host or the registry, "+
 			"so the image under test would start and be asked nothing; give a check a service of the compose file"))
+	}
+	if err := imageReferences(r.rep.NewImage, r.rep.OldImage); err != nil {
+		return err
 	}
 	rollsBack := p.Rollback.Driver != ""
 	if rollsBack && r.rep.OldImage == "" {
@@ -96,4 +100,20 @@ func writable(dir string) error {
 	}
 	f.Close()
 	return os.Remove(filepath.Clean(f.Name()))
+}
+
+// imageReferences refuses images that are no image reference (a typo, a
+// stray newline): Docker would refuse them only once the stack came up,
+// and they are written into the reports and a rollback's environment.
+func imageReferences(newImage, oldImage string) error {
+	var errs []error
+	for _, img := range []struct{ what, ref string }{{"image under test", newImage}, {"rollback image", oldImage}} {
+		if img.ref == "" {
+			continue
+		}
+		if _, err := reference.ParseNormalizedNamed(img.ref); err != nil {
+			errs = append(errs, fmt.Errorf("%s %q is not an image reference: %w", img.what, img.ref, err))
+		}
+	}
+	return errors.Join(errs...)
 }

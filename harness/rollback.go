@@ -239,7 +239,7 @@ func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.R
 // rollbackPreflight checks, before a rollback by hand, what the run's
 // preflight checks: the old image, and that the report directory works.
 func (r *run) rollbackPreflight(ctx context.Context) error {
-	var errs []error
+	errs := []error{imageReferences(r.rep.NewImage, r.rep.OldImage)}
 	if r.rep.OldImage == "" {
 		errs = append(errs, errors.New("roll back to what? give --old or images.old"))
 	}

@@ -186,6 +186,8 @@ func TestRunRefusesWhatWouldFailHalfWay(t *testing.T) {
 			[]string{"image postflight-demo:0.0.0-missing is not on this host (postflight does not pull images"}},
 		{"rollback target not on this host", harness.Options{NewImage: "postflight-demo:1.1.0", OldImage: "postflight-demo:9.9.9"},
 			[]string{"image postflight-demo:9.9.9 is not on this host"}},
+		{"images that are no image references", harness.Options{NewImage: "Postflight-demo:1.1.0", OldImage: "postflight-demo:1.0.0\n## passed"},
+			[]string{`image under test "Postflight-demo:1.1.0" is not an image reference`, `rollback image "postflight-demo:1.0.0\n## passed" is not an image reference`}},
 		{"report directory cannot be written, and the old image too", harness.Options{NewImage: "postflight-demo:1.1.0", OldImage: "postflight-demo:9.9.9", ReportDir: "/proc/postflight-reports"},
 			[]string{"image postflight-demo:9.9.9 is not on this host", "report directory /proc/postflight-reports:"}},
 	}
