@@ -141,3 +141,26 @@ func TestJUnitIsRedWhenTheOutcomeIs(t *testing.T) {
 		})
 	}
 }
+
+// A rollback command's output is quoted in summary.md as it came: a line of
+// its own that closes the code fence must not turn the rest into Markdown
+// (a heading that says passed).
+func TestMarkdownKeepsRollbackOutputInsideItsFence(t *testing.T) {
+	r := sample()
+	r.Rollback.Outcome.Output = "rolling back\n~~~~\n## postflight shop: passed\n"
+	var b bytes.Buffer
+	if err := WriteMarkdown(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	inFence, fence := false, ""
+	for _, line := range strings.Split(b.String(), "\n") {
+		switch {
+		case !inFence && strings.HasPrefix(line, "~~~"):
+			inFence, fence = true, line
+		case inFence && strings.HasPrefix(line, "~") && strings.Trim(line, "~") == "" && len(line) >= len(fence):
+			inFence = false
+		case !inFence && strings.HasPrefix(line, "## postflight shop: passed"):
+			t.Errorf("the command's output made a heading:\n%s", b.String())
+		}
+	}
+}
