@@ -12,7 +12,7 @@ import (
 // request comment): the outcome, then a table per phase.
 func WriteMarkdown(w io.Writer, r *Report) error {
 	p := &printer{w: w}
-	p.f("## postflight %s: %s\n\n", r.Name, r.Outcome)
+	p.f("## postflight %s: %s\n\n", mdEscape(r.Name), r.Outcome)
 	p.f("%s\n\n", mdEscape(r.Summary))
 	p.f("- new image: `%s`, old image: `%s`\n- stack: %s\n- run: `%s`, %s\n\n", r.NewImage, orNone(r.OldImage), mdEscape(r.Stack), r.RunID, r.Duration.Round(1e6))
 	p.mdTable(r.Checks)

@@ -164,3 +164,19 @@ func TestMarkdownKeepsRollbackOutputInsideItsFence(t *testing.T) {
 		}
 	}
 }
+
+// The plan's name is the plan author's: in the heading it is text, not
+// Markdown or HTML that hides the outcome after it.
+func TestMarkdownHeadingShowsTheOutcomeWhateverTheName(t *testing.T) {
+	r := sample()
+	r.Name = "shop: passed <!--"
+	r.Outcome = Failed
+	var b bytes.Buffer
+	if err := WriteMarkdown(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	heading, _, _ := strings.Cut(b.String(), "\n")
+	if heading != "## postflight shop: passed &lt;!--: failed" {
+		t.Errorf("heading %q", heading)
+	}
+}
