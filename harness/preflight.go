@@ -9,19 +9,28 @@ import (
 	"slices"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/distribution/reference"
 
 	"github.com/postflight/postflight/harness/stack"
 )
 
 // preflight checks, before anything starts, what would otherwise stop the
-// run half-way for reasons of its invocation: a rollback without an old
+// run half-way for reasons of its invocation — a rollback without an old
 // image, images that are not on this host (postflight never pulls), a report
-// directory that cannot be written. All problems are reported at once.
+// directory that cannot be written — or let it pass without measuring: a
+// replica no check asks anything. All problems are reported at once.
 func (r *run) preflight(ctx context.Context) error {
 	var errs []error
 	p := r.plan
 	if p.Stack.Replica != nil && r.rep.NewImage == "" {
 		return errors.New("no image under test: give --new or images.new")
+	}
+	if p.Stack.Replica != nil && !p.MeasuresReplica() {
+		errs = append(errs, errors.New("no check measures the replica: every check goes to a url of its own, the host or the registry, "+
+			"so the image under test would start and be asked nothing; give a check a service of the compose file"))
+	}
+	if err := imageReferences(r.rep.NewImage, r.rep.OldImage); err != nil {
+		return err
 	}
 	rollsBack := p.Rollback.Driver != ""
 	if rollsBack && r.rep.OldImage == "" {
@@ -91,4 +100,20 @@ func writable(dir string) error {
 	}
 	f.Close()
 	return os.Remove(filepath.Clean(f.Name()))
+}
+
+// imageReferences refuses images that are no image reference (a typo, a
+// stray newline): Docker would refuse them only once the stack came up,
+// and they are written into the reports and a rollback's environment.
+func imageReferences(newImage, oldImage string) error {
+	var errs []error
+	for _, img := range []struct{ what, ref string }{{"image under test", newImage}, {"rollback image", oldImage}} {
+		if img.ref == "" {
+			continue
+		}
+		if _, err := reference.ParseNormalizedNamed(img.ref); err != nil {
+			errs = append(errs, fmt.Errorf("%s %q is not an image reference: %w", img.what, img.ref, err))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/postflight/postflight/harness"
@@ -54,5 +55,56 @@ func TestRunReportsReadableByOwnerOnly(t *testing.T) {
 				t.Errorf("%s: mode %v, want 0600", filepath.Join(d, name), fi.Mode().Perm())
 			}
 		}
+	}
+}
+
+// A report directory reused from an earlier run: every file this run can
+// write says this run's outcome, even when another of them cannot be
+// written, and a file that is a symlink is replaced, not written through
+// to where it points.
+func TestRunReportsNeverLeaveAnEarlierRunsFiles(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	p, _ := existingPlan(t, srv.URL, "hold", false)
+	p.Rollback.Driver = ""
+	dir := filepath.Join(t.TempDir(), "reports")
+	outside := filepath.Join(t.TempDir(), "elsewhere.xml")
+	if err := os.MkdirAll(filepath.Join(dir, "postflight.json", "in-the-way"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const earlier = "## postflight existing: passed\n"
+	for name, data := range map[string]string{"summary.md": earlier, outside: "not a report"} {
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(dir, name)
+		}
+		if err := os.WriteFile(name, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "junit.xml")); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := harness.Run(context.Background(), p, harness.Options{ReportDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != report.Failed {
+		t.Fatalf("outcome %s: %s", rep.Outcome, rep.Summary)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "summary.md")); !strings.Contains(string(b), "existing: failed") {
+		t.Errorf("summary.md after a failed run:\n%s", b)
+	}
+	if b, _ := os.ReadFile(outside); string(b) != "not a report" {
+		t.Errorf("the report was written through the symlink to %s:\n%s", outside, b)
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, "junit.xml")); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("junit.xml is not a file of its own: %v, err %v", fi, err)
+	} else if b, _ := os.ReadFile(filepath.Join(dir, "junit.xml")); !strings.Contains(string(b), "<failure") {
+		t.Errorf("junit.xml after a failed run:\n%s", b)
+	}
+	if len(rep.Errors) == 0 || !strings.Contains(strings.Join(rep.Errors, "\n"), "postflight.json") {
+		t.Errorf("the file that could not be written is not reported: %q", rep.Errors)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/postflight/postflight/harness/check"
@@ -286,15 +287,26 @@ func (r *run) reportDir() string {
 }
 
 // Reports quote what the service answered, which may carry secrets: they are
-// readable by their owner alone.
-const (
-	reportDirMode  = 0o700
-	reportFileMode = 0o600
-)
+// readable by their owner alone (the files too: see replaceFile).
+const reportDirMode = 0o700
 
+// writeFiles writes every report file it can, each to a new file renamed
+// into place: a file that cannot be written is left out rather than left
+// as an earlier run's — which a CI system would read as this run's — and
+// a symlink in the directory is replaced, never written through. The
+// directory is locked meanwhile, so that runs sharing it leave the files
+// of one run, not a mix.
 func writeFiles(dir string, rep *report.Report) error {
 	if err := os.MkdirAll(dir, reportDirMode); err != nil {
 		return fmt.Errorf("create report directory: %w", err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open report directory: %w", err)
+	}
+	defer d.Close() // and with it the lock
+	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("lock report directory: %w", err)
 	}
 	files := []struct {
 		name  string
@@ -304,30 +316,46 @@ func writeFiles(dir string, rep *report.Report) error {
 		{"junit.xml", report.WriteJUnit},
 		{"summary.md", report.WriteMarkdown},
 	}
+	var errs []error
 	for _, f := range files {
 		path := filepath.Join(dir, f.name)
 		if err := writeFile(path, rep, f.write); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
+			errs = append(errs, fmt.Errorf("write %s: %w", path, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func writeFile(path string, rep *report.Report, write func(io.Writer, *report.Report) error) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, reportFileMode)
+	err := replaceFile(path, rep, write)
+	if err != nil {
+		// Whatever is there is an earlier run's: better no file than one
+		// that says another outcome.
+		if fi, lerr := os.Lstat(path); lerr == nil && !fi.IsDir() {
+			os.Remove(path)
+		}
+	}
+	return err
+}
+
+// replaceFile writes a new file beside path — CreateTemp makes it readable
+// by its owner alone — and renames it over path.
+func replaceFile(path string, rep *report.Report, write func(io.Writer, *report.Report) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-")
 	if err != nil {
 		return err
 	}
-	// A file left by an earlier run keeps its mode through O_TRUNC.
-	if err := f.Chmod(reportFileMode); err != nil {
-		f.Close()
-		return err
+	err = write(f, rep)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := write(f, rep); err != nil {
-		f.Close()
-		return err
+	if err == nil {
+		err = os.Rename(f.Name(), path)
 	}
-	return f.Close()
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 func newRunID() string {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -150,8 +151,8 @@ func TestRunDemoBrokenVersionRollsBackAndVerifies(t *testing.T) {
 	if err := xml.Unmarshal(b, &junit); err != nil {
 		t.Fatal(err)
 	}
-	if junit.Tests != 13 || junit.Failures != 3 || len(junit.Suites) != 2 || junit.Suites[1].Name != "postflight.verify" {
-		t.Errorf("junit.xml: %d tests, %d failures, suites %+v; want 13 tests (7 checks, 6 verify), 3 failures", junit.Tests, junit.Failures, junit.Suites)
+	if junit.Tests != 14 || junit.Failures != 3 || len(junit.Suites) != 3 || junit.Suites[1].Name != "postflight.verify" {
+		t.Errorf("junit.xml: %d tests, %d failures, suites %+v; want 14 tests (7 checks, 6 verify, the outcome), 3 failures", junit.Tests, junit.Failures, junit.Suites)
 	}
 }
 
@@ -185,6 +186,8 @@ func TestRunRefusesWhatWouldFailHalfWay(t *testing.T) {
 			[]string{"image postflight-demo:0.0.0-missing is not on this host (postflight does not pull images"}},
 		{"rollback target not on this host", harness.Options{NewImage: "postflight-demo:1.1.0", OldImage: "postflight-demo:9.9.9"},
 			[]string{"image postflight-demo:9.9.9 is not on this host"}},
+		{"images that are no image references", harness.Options{NewImage: "Postflight-demo:1.1.0", OldImage: "postflight-demo:1.0.0\n## passed"},
+			[]string{`image under test "Postflight-demo:1.1.0" is not an image reference`, `rollback image "postflight-demo:1.0.0\n## passed" is not an image reference`}},
 		{"report directory cannot be written, and the old image too", harness.Options{NewImage: "postflight-demo:1.1.0", OldImage: "postflight-demo:9.9.9", ReportDir: "/proc/postflight-reports"},
 			[]string{"image postflight-demo:9.9.9 is not on this host", "report directory /proc/postflight-reports:"}},
 	}
@@ -206,8 +209,21 @@ func TestRunRefusesWhatWouldFailHalfWay(t *testing.T) {
 			}
 		})
 	}
-	// A plan that rolls back needs an old image.
+	// A replica whose checks all go elsewhere would be asked nothing: the
+	// broken version would pass on a healthy server's answers.
+	healthy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer healthy.Close()
 	p := loadPlan(t, demoPlan)
+	p.Checks = []plan.Check{{Name: "elsewhere", Kind: plan.KindHTTP, URL: healthy.URL}}
+	rep, err := harness.Run(context.Background(), p, harness.Options{NewImage: "postflight-demo:1.1.0"})
+	if err == nil || !strings.Contains(err.Error(), "no check measures the replica") {
+		t.Errorf("a replica no check measures: err %v, report %+v", err, rep)
+	}
+	if n := dockertest.Labelled(t, cli, stack.LabelPlan, p.Path); len(n) > 0 {
+		t.Errorf("started %v", n)
+	}
+	// A plan that rolls back needs an old image.
+	p = loadPlan(t, demoPlan)
 	p.Images.Old = ""
 	if _, err := harness.Run(context.Background(), p, harness.Options{NewImage: "postflight-demo:1.1.0"}); err == nil || !strings.Contains(err.Error(), "give --old or images.old") {
 		t.Errorf("no old image: err %v", err)
@@ -297,6 +313,57 @@ func TestRunExistingStack(t *testing.T) {
 				t.Errorf("rollback command saw %q, want the old image and the reason", b)
 			}
 		})
+	}
+}
+
+// Rolling back to the image under test changes nothing: verify checks that
+// pass afterwards (a flaky answer, a subset of the checks) would verify the
+// very version that fell short, so the rollback is not run and has failed.
+func TestRunRollbackToTheImageUnderTestFails(t *testing.T) {
+	for _, images := range [][2]string{{"app:1.0", "app:1.0"}, {"app", "docker.io/library/app:latest"}} {
+		t.Run(images[0]+" and "+images[1], func(t *testing.T) {
+			var answered atomic.Int32
+			flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if answered.Add(1) <= 2 {
+					w.WriteHeader(http.StatusServiceUnavailable)
+				}
+			}))
+			defer flaky.Close()
+			p, marker := existingPlan(t, flaky.URL, "hold", true)
+			rep, err := harness.Run(context.Background(), p, harness.Options{NewImage: images[0], OldImage: images[1]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Outcome != report.RollbackFailed || !strings.Contains(rep.Summary, "is the image under test") {
+				t.Fatalf("outcome %s (exit %d): %s", rep.Outcome, rep.ExitCode, rep.Summary)
+			}
+			if _, err := os.Stat(marker); err == nil {
+				t.Errorf("the rollback command ran")
+			}
+		})
+	}
+}
+
+// In a replica, two tags of one local image are one image: verifying the
+// "old" one would verify the version that fell short.
+func TestRunReplicaRollbackToAnotherTagOfTheImageUnderTestFails(t *testing.T) {
+	cli := needDocker(t)
+	alias := "postflight-demo:alias-of-1.1.0-" + fmt.Sprint(time.Now().UnixNano())
+	if _, err := cli.ImageTag(context.Background(), client.ImageTagOptions{Source: "postflight-demo:1.1.0", Target: alias}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.ImageRemove(context.Background(), alias, client.ImageRemoveOptions{}) })
+	p := loadPlan(t, demoPlan)
+	p.Rollback.Verify = []string{"writer-healthy"} // passes on 1.1.0 too
+	rep, err := harness.Run(context.Background(), p, harness.Options{NewImage: "postflight-demo:1.1.0", OldImage: alias})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != report.RollbackFailed || !strings.Contains(rep.Summary, "is the image under test") {
+		t.Fatalf("outcome %s (exit %d): %s", rep.Outcome, rep.ExitCode, rep.Summary)
+	}
+	if n := leftovers(t, cli, rep.RunID); len(n) > 0 {
+		t.Errorf("left running: %v", n)
 	}
 }
 

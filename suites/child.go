@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/postflight/postflight/harness/check"
 )
@@ -14,9 +15,19 @@ import (
 // when this process was started as a phase runner; otherwise it returns at
 // once. Call it first thing in main (and in TestMain of tests that call
 // harness.Run).
+//
+// A phase runner is started with no arguments. A process given arguments is
+// the command they name even with the variable in its environment (left
+// over from a parent, exported by a script): taken for a phase, `postflight
+// run` would run no check and exit 0. The stray variable is dropped so that
+// it reaches none of the command's own children either.
 func RunPhaseIfRequested() {
 	path := os.Getenv(EnvPhaseRequest)
 	if path == "" {
+		return
+	}
+	if len(os.Args) > 1 {
+		os.Unsetenv(EnvPhaseRequest)
 		return
 	}
 	os.Exit(runPhase(path))
@@ -46,6 +57,14 @@ func runPhase(path string) int {
 	RegisterChecks(req, rec.add, func(line string) {
 		fmt.Fprintf(os.Stderr, "%s%s\n", progressMarker, line)
 	})
+	suiteCfg, reporterCfg := phaseConfig(req)
+	ginkgo.RunSpecs(failer{}, "postflight "+req.Phase, suiteCfg, reporterCfg)
+	res.Results = rec.results
+	return write()
+}
+
+// phaseConfig is how a phase's suite runs.
+func phaseConfig(req PhaseRequest) (types.SuiteConfig, types.ReporterConfig) {
 	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
 	// Only the phase's own specs run, also in a binary (a test binary, a
 	// user's program) that declares Ginkgo specs of its own.
@@ -54,11 +73,12 @@ func runPhase(path string) int {
 		suiteCfg.LabelFilter += " && (" + req.LabelFilter + ")"
 	}
 	suiteCfg.RandomizeAllSpecs = false
+	// The phase ends with its checks, or when the parent interrupts it:
+	// Ginkgo's own deadline (an hour) would cut a long load check short.
+	suiteCfg.Timeout = 0
 	reporterCfg.Succinct = true
 	reporterCfg.NoColor = true
-	ginkgo.RunSpecs(failer{}, "postflight "+req.Phase, suiteCfg, reporterCfg)
-	res.Results = rec.results
-	return write()
+	return suiteCfg, reporterCfg
 }
 
 // recorder keeps the results of specs as they run; a phase's specs run one

@@ -10,7 +10,8 @@ func newCheckCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Run some of a plan's checks on their own",
-		Args:  noArgs,
+		Args:  cobra.ArbitraryArgs,
+		RunE:  needsCommand,
 	}
 	cmd.AddCommand(newCheckImagesCmd())
 	return cmd

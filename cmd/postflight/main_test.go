@@ -89,6 +89,11 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"run", "--no-such-flag"},
 		{"run", "-f", "../../fixtures/demo/postflight.yaml", "extra-arg"},
 		{"validate", "-f", "testdata/does-not-exist.yaml"},
+		// A command that runs nothing must not read as a pass.
+		{},
+		{"check"},
+		{"check", "image"},
+		{"check", "image", "-f", "../../fixtures/demo/postflight.yaml"},
 	} {
 		r := runBin(t, args...)
 		if r.code != 2 || !strings.Contains(r.stderr, "postflight: ") {
@@ -245,6 +250,19 @@ func TestCleanupRemovesWhatAKilledRunLeftAndSparesLiveRuns(t *testing.T) {
 }
 
 // The README's annotated plan is a valid plan.
+// validate and run read a plan alike: a replica plan that run refuses
+// (no check measures the replica) is not reported as plainly valid.
+func TestValidateSaysWhatRunRefuses(t *testing.T) {
+	v := runBin(t, "validate", "-f", "testdata/elsewhere.yaml")
+	if !strings.Contains(v.stderr, "no check measures the replica") {
+		t.Errorf("validate: exit %d, stdout %q, stderr %q", v.code, v.stdout, v.stderr)
+	}
+	r := runBin(t, "run", "-f", "testdata/elsewhere.yaml", "--new", "postflight-demo:1.1.0")
+	if r.code != 2 || !strings.Contains(r.stderr, "no check measures the replica") {
+		t.Errorf("run: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
 func TestREADMEPlanIsValid(t *testing.T) {
 	b, err := os.ReadFile("../../README.md")
 	if err != nil {

@@ -25,6 +25,10 @@ nothing. Exit code 0 when the plan is valid, 2 when it is not.`,
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: valid plan %q: %d check(s)\n", planPath, p.Name, len(p.Checks))
+			if p.Stack.Replica != nil && !p.MeasuresReplica() {
+				// Fine for `check images`, which starts no replica.
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s: note: run refuses this plan: no check measures the replica (every check goes to a url of its own, the host or the registry); check images runs it\n", planPath)
+			}
 			return nil
 		},
 	}

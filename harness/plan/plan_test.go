@@ -464,6 +464,18 @@ checks:
 			line: 7, col: 14, want: `checks[0].service: undefined service "apii"; compose file "compose.yaml" has "api", "worker", "writer"; did you mean "api"?`,
 		},
 		{
+			name: "control characters in a check name",
+			plan: "version: 1\nstack:\n  replica: {compose: compose.yaml, under_test: [api]}\nchecks:\n" +
+				"  - name: \"health\\e[2K\\rPASSED (exit 0)\"\n    kind: http\n    service: api\n",
+			line: 5, col: 11, want: `checks[0].name: control character '\x1b' in a name`,
+		},
+		{
+			name: "a line break in the plan's name",
+			plan: "version: 1\nname: \"shop\\r## postflight shop: passed\"\nstack:\n  replica: {compose: compose.yaml, under_test: [api]}\nchecks:\n" +
+				"  - {name: health, kind: http, service: api}\n",
+			line: 2, col: 7, want: `name: control character '\r' in a name`,
+		},
+		{
 			name: "undefined service under test",
 			plan: `version: 1
 stack:

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Check kinds, rollback drivers and HTTP methods a plan may name.
@@ -39,6 +41,7 @@ func (v *validator) validate() {
 	if v.required("", "version") && !v.bad["version"] && p.Version != Version {
 		v.fail("version", "unsupported version %d; this postflight reads version %d", p.Version, Version)
 	}
+	v.printableName("name", p.Name)
 	if v.required("", "stack") {
 		v.stack()
 	}
@@ -302,7 +305,7 @@ func (v *validator) checks() {
 		if v.bad[path] {
 			continue
 		}
-		if v.nonEmpty(path, "name", c.Name) {
+		if v.nonEmpty(path, "name", c.Name) && v.printableName(path+".name", c.Name) {
 			if first, ok := names[c.Name]; ok {
 				v.fail(path+".name", "duplicate check name %q (first at line %d)", c.Name, v.where(first).line)
 			} else {
@@ -333,6 +336,24 @@ func (v *validator) checks() {
 			v.hygieneCheck(path, c)
 		}
 	}
+}
+
+// printableName refuses a name with a control character or invalid UTF-8.
+// Names are printed as they are — on consoles, in the Markdown summary, in
+// the verdict — and a carriage return or an escape sequence in one would
+// rewrite what is around it: a heading or a line that says passed.
+func (v *validator) printableName(path, name string) bool {
+	for i, r := range name {
+		if r == utf8.RuneError && !strings.HasPrefix(name[i:], "\uFFFD") {
+			v.fail(path, "invalid UTF-8 in a name")
+			return false
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			v.fail(path, "control character %q in a name: names are printed on consoles and in reports", r)
+			return false
+		}
+	}
+	return true
 }
 
 // target checks where a check's request goes: a service or a URL.

@@ -11,9 +11,10 @@ import (
 )
 
 // JUnit XML, in the shape CI systems (GitLab, Jenkins, GitHub actions
-// reporters) read: one testsuite per phase, one testcase per check. A failed
-// check is a <failure>; an inconclusive one is an <error>, since it is not
-// the new version's fault but must not read as a pass.
+// reporters) read: one testsuite per phase, one testcase per check, and the
+// run's outcome as a testcase of its own. A failed check is a <failure>; an
+// inconclusive one is an <error>, since it is not the new version's fault
+// but must not read as a pass.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
@@ -67,6 +68,7 @@ func WriteJUnit(w io.Writer, r *Report) error {
 	if rb := r.Rollback; rb != nil && len(rb.Verify) > 0 {
 		doc.Suites = append(doc.Suites, suiteOf("postflight.verify", rb.Verify, time.Time{}, nil))
 	}
+	doc.Suites = append(doc.Suites, outcomeSuite(r))
 	for _, s := range doc.Suites {
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
@@ -107,5 +109,27 @@ func suiteOf(name string, rs []check.Result, started time.Time, props []junitPro
 		s.Time += c.Duration.Seconds()
 		s.Cases = append(s.Cases, tc)
 	}
+	return s
+}
+
+// outcomeSuite holds the run's outcome as one testcase, so that the file is
+// red whenever the run neither passed nor rolled back — also when no check
+// says so: a run interrupted after its checks passed, a rollback by hand
+// that failed or found the target locked.
+func outcomeSuite(r *Report) junitSuite {
+	tc := junitCase{Name: "outcome", Classname: "postflight.outcome", Time: r.Duration.Seconds(),
+		SystemOut: fmt.Sprintf("%s (exit %d)\n", r.Summary, r.ExitCode)}
+	s := junitSuite{Name: "postflight.outcome", Tests: 1, Time: tc.Time}
+	problem := &junitProblem{Message: r.Summary, Type: string(r.Outcome), Body: r.Summary}
+	switch r.Outcome {
+	case Passed, RolledBack:
+	case Failed, RollbackFailed:
+		s.Failures++
+		tc.Failure = problem
+	default:
+		s.Errors++
+		tc.Error = problem
+	}
+	s.Cases = append(s.Cases, tc)
 	return s
 }

@@ -12,7 +12,7 @@ import (
 // request comment): the outcome, then a table per phase.
 func WriteMarkdown(w io.Writer, r *Report) error {
 	p := &printer{w: w}
-	p.f("## postflight %s: %s\n\n", r.Name, r.Outcome)
+	p.f("## postflight %s: %s\n\n", mdEscape(r.Name), r.Outcome)
 	p.f("%s\n\n", mdEscape(r.Summary))
 	p.f("- new image: `%s`, old image: `%s`\n- stack: %s\n- run: `%s`, %s\n\n", r.NewImage, orNone(r.OldImage), mdEscape(r.Stack), r.RunID, r.Duration.Round(1e6))
 	p.mdTable(r.Checks)
@@ -21,7 +21,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		if o := rb.Outcome; o != nil {
 			p.f("- %s\n", mdEscape(describeOutcome(o)))
 			if lines := lastLines(o.Output, 20); len(lines) > 0 {
-				p.f("\n~~~\n%s\n~~~\n", strings.Join(lines, "\n"))
+				text := strings.Join(lines, "\n")
+				fence := codeFence(text)
+				p.f("\n%s\n%s\n%s\n", fence, text, fence)
 			}
 		}
 		if rb.Error != "" {
@@ -52,4 +54,14 @@ func mdEscape(s string) string {
 
 func statusIcon(s slo.Status) string {
 	return map[slo.Status]string{slo.Pass: "✅ pass", slo.Fail: "❌ fail", slo.Inconclusive: "⚠️ inconclusive"}[s]
+}
+
+// codeFence is a fence of tildes longer than any run of them in text, so
+// that no line of it closes the fence and turns the rest into Markdown.
+func codeFence(text string) string {
+	fence := "~~~"
+	for strings.Contains(text, fence) {
+		fence += "~"
+	}
+	return fence
 }

@@ -1,0 +1,16 @@
+package plan
+
+// MeasuresReplica reports whether a check asks the stack's services
+// something (a service target of an http, load or propagation check) or
+// reads the image under test (a packages check of the run's images). A
+// replica run whose checks all go elsewhere — absolute URLs, the host, the
+// registry — would start the image under test and ask it nothing: every
+// check could pass while it answers 500.
+func (p *Plan) MeasuresReplica() bool {
+	for _, c := range p.Checks {
+		if len(c.ServicePorts()) > 0 || (c.Kind == KindPackages && (c.Packages == nil || c.Packages.New == "")) {
+			return true
+		}
+	}
+	return false
+}
