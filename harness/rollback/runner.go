@@ -278,8 +278,7 @@ func (r *Runner) carryOut(ctx context.Context, j *journal, d Driver, dec Decisio
 			}
 			j.close()
 		}
-		r.logf("failed: %s", safetext.Text(err.Error(), 0))
-		return err
+		return err // the caller says it failed, once
 	}
 	skip := func(i int, err error) error {
 		out.Steps[i].Note = "left alone: " + err.Error()
