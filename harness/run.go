@@ -179,13 +179,35 @@ func (r *run) up(ctx context.Context, st stack.Stack) bool {
 func (r *run) phase(ctx context.Context, name string, checks []plan.Check, st stack.Stack) []check.Result {
 	r.logf("%s: running %d check(s)", name, len(checks))
 	req := suites.PhaseRequest{Phase: name, Checks: checks, Endpoints: suites.ResolveEndpoints(checks, st),
-		NewImage: r.rep.NewImage, OldImage: r.rep.OldImage, RunID: r.rep.RunID}
+		NewImage: r.rep.NewImage, OldImage: r.rep.OldImage, RunID: r.rep.RunID,
+		FailFast: name == suites.PhaseCheck && r.plan.Policy.FailFast}
 	results, err := r.opts.Phases.Run(ctx, req)
 	if err != nil {
 		r.logf("%s: %v", name, err)
 	}
+	if req.FailFast && err == nil {
+		if failed := firstFailed(results); failed != "" {
+			err = fmt.Errorf("not run: the phase stopped after %s failed (policy.fail_fast)", failed)
+			r.logf("%s: stopped after %s failed (policy.fail_fast)", name, failed)
+			return completeResults(name, checks, results, notRun{err})
+		}
+	}
 	return completeResults(name, checks, results, err)
 }
+
+// firstFailed names the first failed check of results, or "".
+func firstFailed(results []check.Result) string {
+	for _, r := range results {
+		if r.Status == slo.Fail {
+			return r.Name
+		}
+	}
+	return ""
+}
+
+// notRun is why checks skipped by a fail-fast phase have no result: not a
+// measurement that failed.
+type notRun struct{ error }
 
 // completeResults returns a result for every check, in plan order: the ones
 // the phase did not report are inconclusive, with why.
@@ -195,7 +217,11 @@ func completeResults(phase string, checks []plan.Check, got []check.Result, err 
 		byName[res.Name] = res
 	}
 	why := "could not measure: the check did not run"
-	if err != nil {
+	var skipped notRun
+	switch {
+	case errors.As(err, &skipped):
+		why = err.Error()
+	case err != nil:
 		why = "could not measure: " + err.Error()
 	}
 	out := make([]check.Result, 0, len(checks))

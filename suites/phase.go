@@ -49,6 +49,8 @@ type PhaseRequest struct {
 	NewImage string `json:"new_image,omitempty"`
 	OldImage string `json:"old_image,omitempty"`
 	RunID    string `json:"run_id,omitempty"`
+	// FailFast skips the phase's remaining checks once one has failed.
+	FailFast bool `json:"fail_fast,omitempty"`
 }
 
 // PhaseResult is what a phase process writes back.

@@ -25,11 +25,16 @@ func specLabels(c plan.Check, phase string) ginkgo.Labels {
 // each calling record with its result. A failed check fails its spec; one
 // that could not measure is skipped with the reason, never passed. Specs run
 // in the plan's order (a check may read what an earlier one wrote), and a
-// failed one does not stop the rest.
+// failed one does not stop the rest unless the request fails fast: then
+// Ginkgo skips the specs after it, and they report nothing.
 func RegisterChecks(req PhaseRequest, record func(check.Result), progress check.Progress) bool {
 	env := checkEnv{eps: Endpoints(req.Endpoints), progress: progress,
 		images: imagecheck.Env{NewImage: req.NewImage, OldImage: req.OldImage, RunID: req.RunID}}
-	return ginkgo.Describe(req.Phase, ginkgo.Label(phaseLabel), ginkgo.Ordered, ginkgo.ContinueOnFailure, func() {
+	decorations := []any{ginkgo.Label(phaseLabel), ginkgo.Ordered}
+	if !req.FailFast {
+		decorations = append(decorations, ginkgo.ContinueOnFailure)
+	}
+	return ginkgo.Describe(req.Phase, append(decorations, func() {
 		for _, c := range req.Checks {
 			ginkgo.It(c.Name, specLabels(c, req.Phase), func(ctx ginkgo.SpecContext) {
 				r := runCheck(ctx, c, req.Phase, env)
@@ -43,7 +48,7 @@ func RegisterChecks(req PhaseRequest, record func(check.Result), progress check.
 				}
 			})
 		}
-	})
+	})...)
 }
 
 // Endpoints are resolved base URLs keyed by EndpointKey.

@@ -15,9 +15,9 @@ import (
 	"github.com/ohler55/ojg/oj"
 
 	"github.com/postflight/postflight/harness/plan"
-	"github.com/postflight/postflight/internal/retry"
 	"github.com/postflight/postflight/internal/jsondup"
 	"github.com/postflight/postflight/internal/redirect"
+	"github.com/postflight/postflight/internal/retry"
 	"github.com/postflight/postflight/slo"
 )
 

@@ -361,6 +361,12 @@ type Policy struct {
 	// Inconclusive is what an inconclusive verdict does: "hold" (no
 	// rollback, exit code for inconclusive) or "rollback". It never passes.
 	Inconclusive string `yaml:"inconclusive"`
+	// FailFast stops the check phase at the first check that failed: the
+	// verdict is a fail whatever the rest would say, so the run decides and
+	// rolls back at once. The checks not run are reported as not run
+	// (inconclusive), never as passed. Off by default: every check is
+	// measured.
+	FailFast bool `yaml:"fail_fast"`
 }
 
 // Policy values.
