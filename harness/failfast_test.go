@@ -16,7 +16,7 @@ import (
 	"github.com/postflight/postflight/slo"
 )
 
-// With policy.fail_fast, the first failed check ends the check phase: the
+// With policy.fail_fast (the default), the first failed check ends the check phase: the
 // checks after it are reported as not run, never as passed, and the run
 // rolls back at once. Without it, every check is measured.
 func TestRunFailFastStopsAtTheFirstFailedCheck(t *testing.T) {
@@ -33,8 +33,9 @@ func TestRunFailFastStopsAtTheFirstFailedCheck(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	for _, failFast := range []bool{true, false} {
-		t.Run(fmt.Sprintf("fail_fast %v", failFast), func(t *testing.T) {
+	for _, setting := range []string{"", "fail_fast: true", "fail_fast: false"} {
+		failFast := setting != "fail_fast: false" // the default fails fast
+		t.Run(fmt.Sprintf("%q", setting), func(t *testing.T) {
 			loaded.Store(0)
 			dir := t.TempDir()
 			src := fmt.Sprintf(`version: 1
@@ -52,11 +53,12 @@ checks:
     load: {rate: 20/s, duration: 1s, targets: [{path: /load}]}
     budgets: {error_rate: 5%%}
 policy:
-  fail_fast: %v
+  inconclusive: hold
+  %s
 rollback:
   driver: command
   command: [sh, -c, "true"]
-`, srv.URL, failFast)
+`, srv.URL, setting)
 			path := filepath.Join(dir, "postflight.yaml")
 			if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 				t.Fatal(err)

@@ -180,7 +180,7 @@ func (r *run) phase(ctx context.Context, name string, checks []plan.Check, st st
 	r.logf("%s: running %d check(s)", name, len(checks))
 	req := suites.PhaseRequest{Phase: name, Checks: checks, Endpoints: suites.ResolveEndpoints(checks, st),
 		NewImage: r.rep.NewImage, OldImage: r.rep.OldImage, RunID: r.rep.RunID,
-		FailFast: name == suites.PhaseCheck && r.plan.Policy.FailFast}
+		FailFast: name == suites.PhaseCheck && r.plan.Policy.FailsFast()}
 	results, err := r.opts.Phases.Run(ctx, req)
 	if err != nil {
 		r.logf("%s: %v", name, err)

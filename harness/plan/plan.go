@@ -364,10 +364,14 @@ type Policy struct {
 	// FailFast stops the check phase at the first check that failed: the
 	// verdict is a fail whatever the rest would say, so the run decides and
 	// rolls back at once. The checks not run are reported as not run
-	// (inconclusive), never as passed. Off by default: every check is
-	// measured.
-	FailFast bool `yaml:"fail_fast"`
+	// (inconclusive), never as passed. On unless set to false, which
+	// measures every check (see FailsFast).
+	FailFast *bool `yaml:"fail_fast"`
 }
+
+// FailsFast says whether the check phase stops at its first failed check:
+// policy.fail_fast, true when unset.
+func (p Policy) FailsFast() bool { return p.FailFast == nil || *p.FailFast }
 
 // Policy values.
 const (
