@@ -67,7 +67,7 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error
 		r.rep.Checks = r.phase(ctx, suites.PhaseCheck, p.Checks, st)
 		r.rep.Checks = append(r.rep.Checks, r.moved(ctx, pinned)...)
 	} else {
-		r.rep.Checks = append(r.rep.Checks, completeResults(suites.PhaseCheck, p.Checks, nil, errors.New("the stack did not come up"))...)
+		r.rep.Checks = append(r.rep.Checks, completeResults(suites.PhaseCheck, p.Checks, nil, "could not measure: the stack did not come up")...)
 	}
 	// 3. Decide.
 	r.rep.Verdict = slo.Decide(check.Outcomes(r.rep.Checks))
@@ -185,14 +185,15 @@ func (r *run) phase(ctx context.Context, name string, checks []plan.Check, st st
 	if err != nil {
 		r.logf("%s: %v", name, err)
 	}
-	if req.FailFast && err == nil {
-		if failed := firstFailed(results); failed != "" {
-			err = fmt.Errorf("not run: the phase stopped after %s failed (policy.fail_fast)", failed)
-			r.logf("%s: stopped after %s failed (policy.fail_fast)", name, failed)
-			return completeResults(name, checks, results, notRun{err})
-		}
+	why := "could not measure: the check did not run"
+	switch failed := firstFailed(results); {
+	case err != nil:
+		why = "could not measure: " + err.Error()
+	case req.FailFast && failed != "":
+		why = fmt.Sprintf("not run: the phase stopped after %s failed (policy.fail_fast)", failed)
+		r.logf("%s: stopped after %s failed (policy.fail_fast)", name, failed)
 	}
-	return completeResults(name, checks, results, err)
+	return completeResults(name, checks, results, why)
 }
 
 // firstFailed names the first failed check of results, or "".
@@ -205,24 +206,12 @@ func firstFailed(results []check.Result) string {
 	return ""
 }
 
-// notRun is why checks skipped by a fail-fast phase have no result: not a
-// measurement that failed.
-type notRun struct{ error }
-
 // completeResults returns a result for every check, in plan order: the ones
 // the phase did not report are inconclusive, with why.
-func completeResults(phase string, checks []plan.Check, got []check.Result, err error) []check.Result {
+func completeResults(phase string, checks []plan.Check, got []check.Result, why string) []check.Result {
 	byName := map[string]check.Result{}
 	for _, res := range got {
 		byName[res.Name] = res
-	}
-	why := "could not measure: the check did not run"
-	var skipped notRun
-	switch {
-	case errors.As(err, &skipped):
-		why = err.Error()
-	case err != nil:
-		why = "could not measure: " + err.Error()
 	}
 	out := make([]check.Result, 0, len(checks))
 	for _, c := range checks {

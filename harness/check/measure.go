@@ -81,7 +81,7 @@ func RunLoad(ctx context.Context, c plan.Check, phase string, eps Endpoints, pro
 	if res.Status == slo.Pass && lr.Successes == 0 {
 		// Budgets that allow every request to fail are no evidence that
 		// the version answers right.
-		res = res.judged(slo.Fail, "no answer was as expected: "+describeErrors(lr.Errors))
+		res = res.judgedToo(slo.Fail, "no answer was as expected: "+describeErrors(lr.Errors))
 	}
 	if why, unmeasured := unmeasuredTarget(lr, spec); unmeasured {
 		res = res.judgedToo(slo.Inconclusive, why)
@@ -120,11 +120,19 @@ func (r Result) inconclusive(why string) Result {
 	return r
 }
 
-func (r Result) judged(s slo.Status, why string) Result {
+// judgedToo adds a judgement to a result its budgets already judged, and
+// keeps the worse: a check that failed its budgets stays failed when some
+// of it could not be measured, and says both.
+func (r Result) judgedToo(s slo.Status, why string) Result {
 	if s == slo.Inconclusive {
-		return r.inconclusive(why)
+		why = "could not measure: " + why
 	}
-	r.Status, r.Reason = s, why
+	if r.Status == slo.Fail {
+		r.Reason += "; " + why
+	} else {
+		r.Reason = why
+	}
+	r.Status = slo.Worst(r.Status, s)
 	return r
 }
 

@@ -39,22 +39,6 @@ func RunPropagation(ctx context.Context, c plan.Check, phase string, eps Endpoin
 	return res.evaluate(objs, m)
 }
 
-// judgedToo adds a judgement to a result its budgets already judged, and
-// keeps the worse: a check that failed its budgets stays failed when some
-// of it could not be measured, and says both.
-func (r Result) judgedToo(s slo.Status, why string) Result {
-	if s == slo.Inconclusive {
-		why = "could not measure: " + why
-	}
-	if r.Status == slo.Fail {
-		r.Reason += "; " + why
-	} else {
-		r.Reason = why
-	}
-	r.Status = slo.Worst(r.Status, s)
-	return r
-}
-
 // judgePropagation decides a propagation run before its budgets do when a
 // sample was not measured: every sample taken must have shown.
 //
