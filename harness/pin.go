@@ -2,14 +2,12 @@ package harness
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
-	"github.com/postflight/postflight/harness/check"
 	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/harness/stack"
-	"github.com/postflight/postflight/slo"
 	"github.com/postflight/postflight/suites"
 )
 
@@ -56,12 +54,12 @@ func (r *run) imageIDs(ctx context.Context) pins {
 
 // moved returns a result for each pinned image whose reference now names
 // another image, or none; inconclusive: what was measured is not known.
-func (r *run) moved(ctx context.Context, before pins) []check.Result {
+func (r *run) moved(ctx context.Context, before pins) []result.Result {
 	if len(before) == 0 {
 		return nil
 	}
 	now := r.imageIDs(ctx)
-	var out []check.Result
+	var out []result.Result
 	for _, ref := range []string{r.rep.NewImage, r.rep.OldImage} {
 		was, ok := before[ref]
 		if !ok || now[ref] == was {
@@ -71,9 +69,9 @@ func (r *run) moved(ctx context.Context, before pins) []check.Result {
 		if is == "" {
 			is = "nothing (removed)"
 		}
-		out = append(out, check.Result{Name: "image " + ref + " moved", Kind: "image", Phase: suites.PhaseCheck, Target: ref, Attempts: 1,
-			Expected: "the same image for the whole run: " + was, Observed: "now " + is, Status: slo.Inconclusive,
-			Reason: fmt.Sprintf("could not measure: %s moved during the run, from %s to %s: the checks may have measured different images", ref, was, is)})
+		res := result.Result{Name: "image " + ref + " moved", Kind: "image", Phase: suites.PhaseCheck, Target: ref, Attempts: 1,
+			Expected: "the same image for the whole run: " + was, Observed: "now " + is}
+		out = append(out, res.Unmeasuredf("%s moved during the run, from %s to %s: the checks may have measured different images", ref, was, is))
 	}
 	return out
 }

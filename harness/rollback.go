@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/postflight/postflight/harness/check"
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/harness/report"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/harness/rollback"
 	"github.com/postflight/postflight/harness/stack"
 	"github.com/postflight/postflight/internal/safetext"
@@ -103,7 +103,7 @@ func (r *run) verifier(st stack.Stack, rb *report.Rollback) func(context.Context
 			}
 		}
 		rb.Verify = r.phase(ctx, suites.PhaseVerify, verify, st)
-		v := slo.Decide(check.Outcomes(rb.Verify))
+		v := slo.Decide(result.Outcomes(rb.Verify))
 		if v.Status == slo.Pass && r.plan.Stack.Existing != nil && blindDriver(r.plan.Rollback.Driver) {
 			v = r.evidence(v, verify)
 		}

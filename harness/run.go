@@ -17,9 +17,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/postflight/postflight/harness/check"
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/harness/report"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/harness/stack"
 	"github.com/postflight/postflight/slo"
 	"github.com/postflight/postflight/suites"
@@ -70,7 +70,7 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error
 		r.rep.Checks = append(r.rep.Checks, completeResults(suites.PhaseCheck, p.Checks, nil, "could not measure: the stack did not come up")...)
 	}
 	// 3. Decide.
-	r.rep.Verdict = slo.Decide(check.Outcomes(r.rep.Checks))
+	r.rep.Verdict = slo.Decide(result.Outcomes(r.rep.Checks))
 	r.logf("verdict: %s: %s", r.rep.Verdict.Status, r.rep.Verdict.Reason)
 	// 4. Roll back and verify, when the verdict calls for it.
 	policy := slo.RollbackPolicy{OnInconclusive: p.Policy.Inconclusive == plan.InconclusiveRollback}
@@ -158,7 +158,7 @@ func (r *run) up(ctx context.Context, st stack.Stack) bool {
 	if err == nil {
 		return true
 	}
-	res := check.Result{Name: "stack up", Kind: "stack", Phase: suites.PhaseCheck, Target: st.String(),
+	res := result.Result{Name: "stack up", Kind: "stack", Phase: suites.PhaseCheck, Target: st.String(),
 		Expected: "every service ready", Observed: err.Error(), Attempts: 1, Duration: time.Since(started)}
 	var se *stack.StartError
 	switch {
@@ -176,7 +176,7 @@ func (r *run) up(ctx context.Context, st stack.Stack) bool {
 
 // phase runs checks as Ginkgo specs in a child process. When the phase
 // cannot run, every check of it is inconclusive with the reason.
-func (r *run) phase(ctx context.Context, name string, checks []plan.Check, st stack.Stack) []check.Result {
+func (r *run) phase(ctx context.Context, name string, checks []plan.Check, st stack.Stack) []result.Result {
 	r.logf("%s: running %d check(s)", name, len(checks))
 	req := suites.PhaseRequest{Phase: name, Checks: checks, Endpoints: suites.ResolveEndpoints(checks, st),
 		NewImage: r.rep.NewImage, OldImage: r.rep.OldImage, RunID: r.rep.RunID,
@@ -197,7 +197,7 @@ func (r *run) phase(ctx context.Context, name string, checks []plan.Check, st st
 }
 
 // firstFailed names the first failed check of results, or "".
-func firstFailed(results []check.Result) string {
+func firstFailed(results []result.Result) string {
 	for _, r := range results {
 		if r.Status == slo.Fail {
 			return r.Name
@@ -208,16 +208,16 @@ func firstFailed(results []check.Result) string {
 
 // completeResults returns a result for every check, in plan order: the ones
 // the phase did not report are inconclusive, with why.
-func completeResults(phase string, checks []plan.Check, got []check.Result, why string) []check.Result {
-	byName := map[string]check.Result{}
+func completeResults(phase string, checks []plan.Check, got []result.Result, why string) []result.Result {
+	byName := map[string]result.Result{}
 	for _, res := range got {
 		byName[res.Name] = res
 	}
-	out := make([]check.Result, 0, len(checks))
+	out := make([]result.Result, 0, len(checks))
 	for _, c := range checks {
 		res, ok := byName[c.Name]
 		if !ok {
-			res = check.Result{Name: c.Name, Kind: c.Kind, Phase: phase, Status: slo.Inconclusive, Reason: why}
+			res = result.Result{Name: c.Name, Kind: c.Kind, Phase: phase, Status: slo.Inconclusive, Reason: why}
 		}
 		out = append(out, res)
 	}

@@ -7,8 +7,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
-
-	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/result"
 )
 
 // RunPhaseIfRequested runs the phase named in the environment and exits,
@@ -83,9 +82,9 @@ func phaseConfig(req PhaseRequest) (types.SuiteConfig, types.ReporterConfig) {
 
 // recorder keeps the results of specs as they run; a phase's specs run one
 // after the other.
-type recorder struct{ results []check.Result }
+type recorder struct{ results []result.Result }
 
-func (r *recorder) add(res check.Result) { r.results = append(r.results, res) }
+func (r *recorder) add(res result.Result) { r.results = append(r.results, res) }
 
 // failer is the GinkgoTestingT of a phase process: failures are in the
 // results, so it only needs to exist.

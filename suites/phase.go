@@ -21,8 +21,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/postflight/postflight/harness/check"
 	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/result"
 )
 
 // Phases of a run.
@@ -55,7 +55,7 @@ type PhaseRequest struct {
 
 // PhaseResult is what a phase process writes back.
 type PhaseResult struct {
-	Results []check.Result `json:"results"`
+	Results []result.Result `json:"results"`
 	// Error is set when the suite itself could not run.
 	Error string `json:"error,omitempty"`
 }
@@ -66,7 +66,7 @@ func EndpointKey(service string, port int) string { return fmt.Sprintf("%s:%d", 
 // ResolveEndpoints resolves, before the phase starts, every service and port
 // the checks talk to. A service that cannot be resolved is left out; its
 // checks then report why they could not measure.
-func ResolveEndpoints(checks []plan.Check, eps check.Endpoints) map[string]string {
+func ResolveEndpoints(checks []plan.Check, eps result.Endpoints) map[string]string {
 	out := map[string]string{}
 	if eps == nil {
 		return out
@@ -99,7 +99,7 @@ type Runner struct {
 // Run runs one phase in a child process and returns its results. An error
 // means the phase could not run (or was interrupted); the caller treats its
 // checks as inconclusive.
-func (r Runner) Run(ctx context.Context, req PhaseRequest) ([]check.Result, error) {
+func (r Runner) Run(ctx context.Context, req PhaseRequest) ([]result.Result, error) {
 	exe := r.Executable
 	if exe == "" {
 		var err error

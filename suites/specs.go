@@ -5,9 +5,9 @@ import (
 
 	"github.com/onsi/ginkgo/v2"
 
-	"github.com/postflight/postflight/harness/check"
 	"github.com/postflight/postflight/harness/imagecheck"
 	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -27,7 +27,7 @@ func specLabels(c plan.Check, phase string) ginkgo.Labels {
 // in the plan's order (a check may read what an earlier one wrote), and a
 // failed one does not stop the rest unless the request fails fast: then
 // Ginkgo skips the specs after it, and they report nothing.
-func RegisterChecks(req PhaseRequest, record func(check.Result), progress check.Progress) bool {
+func RegisterChecks(req PhaseRequest, record func(result.Result), progress result.Progress) bool {
 	env := checkEnv{eps: Endpoints(req.Endpoints), progress: progress,
 		images: imagecheck.Env{NewImage: req.NewImage, OldImage: req.OldImage, RunID: req.RunID}}
 	decorations := []any{ginkgo.Label(phaseLabel), ginkgo.Ordered}
@@ -54,7 +54,7 @@ func RegisterChecks(req PhaseRequest, record func(check.Result), progress check.
 // Endpoints are resolved base URLs keyed by EndpointKey.
 type Endpoints map[string]string
 
-// BaseURL implements check.Endpoints.
+// BaseURL implements result.Endpoints.
 func (e Endpoints) BaseURL(service string, port int) (string, error) {
 	if u, ok := e[EndpointKey(service, port)]; ok {
 		return u, nil
@@ -62,4 +62,4 @@ func (e Endpoints) BaseURL(service string, port int) (string, error) {
 	return "", fmt.Errorf("service %s (port %d) is not reachable in this stack", service, port)
 }
 
-var _ check.Endpoints = Endpoints(nil)
+var _ result.Endpoints = Endpoints(nil)

@@ -15,6 +15,7 @@ import (
 	"github.com/ohler55/ojg/oj"
 
 	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/internal/jsondup"
 	"github.com/postflight/postflight/internal/redirect"
 	"github.com/postflight/postflight/internal/retry"
@@ -57,9 +58,9 @@ type attempt struct {
 // Run runs one http check against the stack: up to 1+Retries attempts,
 // passing on the first passing one. If no attempt got an answer the check is
 // inconclusive: the target could not be measured.
-func (h *HTTPChecker) Run(ctx context.Context, c plan.Check, phase string, eps Endpoints) (res Result) {
+func (h *HTTPChecker) Run(ctx context.Context, c plan.Check, phase string, eps result.Endpoints) (res result.Result) {
 	start := time.Now()
-	res = Result{Name: c.Name, Kind: "http", Phase: phase, Expected: describeExpect(c.Expect)}
+	res = result.Result{Name: c.Name, Kind: "http", Phase: phase, Expected: describeExpect(c.Expect)}
 	defer func() { res.Duration = time.Since(start) }()
 
 	url, err := checkURL(c, eps)
@@ -94,13 +95,13 @@ func (h *HTTPChecker) Run(ctx context.Context, c plan.Check, phase string, eps E
 		res.Status, res.Observed, res.Reason = slo.Pass, last.observed, "as expected"
 	case ctx.Err() != nil:
 		// Cut short: what came back so far is not the version's verdict.
-		res.Status, res.Observed = slo.Inconclusive, lastAnswer.observed
-		res.Reason = fmt.Sprintf("could not measure: interrupted after %d attempt(s)", res.Attempts)
+		res.Observed = lastAnswer.observed
+		res = res.Unmeasuredf("interrupted after %d attempt(s)", res.Attempts)
 	case lastAnswer.answered:
 		res.Status, res.Observed, res.Reason = slo.Fail, lastAnswer.observed, lastAnswer.reason
 	default:
-		res.Status, res.Observed = slo.Inconclusive, "no answer"
-		res.Reason = fmt.Sprintf("could not measure: no answer in %d attempt(s): %s", res.Attempts, last.reason)
+		res.Observed = "no answer"
+		res = res.Unmeasuredf("no answer in %d attempt(s): %s", res.Attempts, last.reason)
 	}
 	return res
 }
@@ -157,7 +158,7 @@ func (h *HTTPChecker) once(ctx context.Context, c plan.Check, method, url string
 	return a
 }
 
-func checkURL(c plan.Check, eps Endpoints) (string, error) {
+func checkURL(c plan.Check, eps result.Endpoints) (string, error) {
 	if c.URL != "" {
 		return c.URL, nil
 	}

@@ -12,12 +12,13 @@ import (
 	"time"
 
 	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/internal/nettest"
 	"github.com/postflight/postflight/slo"
 )
 
 // runLoad runs c against url as the check's service.
-func runLoad(t *testing.T, c plan.Check, url string) Result {
+func runLoad(t *testing.T, c plan.Check, url string) result.Result {
 	t.Helper()
 	r := RunLoad(context.Background(), c, "check", staticEndpoints{"svc": url}, nil)
 	t.Logf("%s: %s\nexpected %s\nobserved %s", r.Status, r.Reason, r.Expected, r.Observed)

@@ -14,6 +14,7 @@ import (
 	"github.com/postflight/postflight/harness/load"
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/harness/propagation"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -23,15 +24,15 @@ import (
 // against its expectation; a wrong one is an error. Figures that cannot be
 // trusted (no request got an answer, the run was interrupted, the rate
 // achieved fell short of the rate asked) make the check inconclusive.
-func RunLoad(ctx context.Context, c plan.Check, phase string, eps Endpoints, progress Progress) (res Result) {
+func RunLoad(ctx context.Context, c plan.Check, phase string, eps result.Endpoints, progress result.Progress) (res result.Result) {
 	start := time.Now()
 	objs := c.Budgets.LoadObjectives()
-	res = Result{Name: c.Name, Kind: plan.KindLoad, Phase: phase, Attempts: 1, Expected: describeObjectives(objs) + describeLoadExpect(c)}
+	res = result.Result{Name: c.Name, Kind: plan.KindLoad, Phase: phase, Attempts: 1, Expected: describeObjectives(objs) + describeLoadExpect(c)}
 	defer func() { res.Duration = time.Since(start) }()
 
 	spec, err := loadSpec(c, eps)
 	if err != nil {
-		return res.inconclusive(err.Error())
+		return res.Unmeasured(err.Error())
 	}
 	res.Target = fmt.Sprintf("%s at %s for %s", describeTargets(spec.Targets), c.Load.Rate, c.Load.Duration.Duration)
 
@@ -41,7 +42,7 @@ func RunLoad(ctx context.Context, c plan.Check, phase string, eps Endpoints, pro
 	if c.Propagation != nil {
 		ps, err := propagationSpec(c, eps)
 		if err != nil {
-			return res.inconclusive(err.Error())
+			return res.Unmeasured(err.Error())
 		}
 		// Propagation is measured after the warm-up, while the load runs.
 		wg.Go(func() {
@@ -58,15 +59,15 @@ func RunLoad(ctx context.Context, c plan.Check, phase string, eps Endpoints, pro
 	wg.Wait()
 	switch {
 	case err != nil:
-		return res.inconclusive(err.Error())
+		return res.Unmeasured(err.Error())
 	case prErr != nil:
-		return res.inconclusive("propagation: " + prErr.Error())
+		return res.Unmeasured("propagation: " + prErr.Error())
 	case lr.Interrupted || (pr != nil && pr.Interrupted) || ctx.Err() != nil:
-		return res.inconclusive("interrupted before the load finished")
+		return res.Unmeasured("interrupted before the load finished")
 	case lr.Requests == 0:
-		return res.inconclusive("no request completed")
+		return res.Unmeasured("no request completed")
 	case lr.Answered == 0:
-		return res.inconclusive(fmt.Sprintf("no request got an answer: %s", describeErrors(lr.Errors)))
+		return res.Unmeasured(fmt.Sprintf("no request got an answer: %s", describeErrors(lr.Errors)))
 	}
 	m := slo.Measurements{Latencies: lr.Latencies, Requests: lr.Requests, Errors: lr.Failures, Rate: slo.Rate(lr.Throughput)}
 	res.Observed = describeLoad(lr)
@@ -74,22 +75,22 @@ func RunLoad(ctx context.Context, c plan.Check, phase string, eps Endpoints, pro
 		res.Observed += "; " + describePropagation(pr)
 		m.Propagation, m.PropagationLost = pr.Delays, pr.NeverShown
 		if status, why, decided := judgePropagation(pr); decided {
-			return res.evaluate(objs, m).judgedToo(status, "propagation: "+why)
+			return res.Evaluate(objs, m).Also(status, "propagation: "+why)
 		}
 	}
-	res = res.evaluate(objs, m)
+	res = res.Evaluate(objs, m)
 	if res.Status == slo.Pass && lr.Successes == 0 {
 		// Budgets that allow every request to fail are no evidence that
 		// the version answers right.
-		res = res.judgedToo(slo.Fail, "no answer was as expected: "+describeErrors(lr.Errors))
+		res = res.Also(slo.Fail, "no answer was as expected: "+describeErrors(lr.Errors))
 	}
 	if why, unmeasured := unmeasuredTarget(lr, spec); unmeasured {
-		res = res.judgedToo(slo.Inconclusive, why)
+		res = res.Also(slo.Inconclusive, why)
 	}
 	// Figures of a lighter load than asked say nothing of the load asked
 	// for, whichever way they point: shown, not judged.
 	if why, short := lr.Shortfall(float64(c.Load.Rate), float64(c.Load.Tolerance())); short {
-		return res.inconclusive(why)
+		return res.Unmeasured(why)
 	}
 	return res
 }
@@ -112,40 +113,7 @@ func unmeasuredTarget(lr *load.Result, s load.Spec) (string, bool) {
 	return "", false
 }
 
-func (r Result) inconclusive(why string) Result {
-	r.Status, r.Reason = slo.Inconclusive, "could not measure: "+why
-	if r.Observed == "" {
-		r.Observed = "no measurement"
-	}
-	return r
-}
-
-// judgedToo adds a judgement to a result its budgets already judged, and
-// keeps the worse: a check that failed its budgets stays failed when some
-// of it could not be measured, and says both.
-func (r Result) judgedToo(s slo.Status, why string) Result {
-	if s == slo.Inconclusive {
-		why = "could not measure: " + why
-	}
-	if r.Status == slo.Fail {
-		r.Reason += "; " + why
-	} else {
-		r.Reason = why
-	}
-	r.Status = slo.Worst(r.Status, s)
-	return r
-}
-
-func (r Result) evaluate(objs []slo.Objective, m slo.Measurements) Result {
-	r.Objectives = slo.Evaluate(objs, m)
-	r.Status, r.Reason = slo.Summarize(r.Objectives)
-	if r.Status == slo.Pass {
-		r.Reason = fmt.Sprintf("all %d objectives met", len(r.Objectives))
-	}
-	return r
-}
-
-func loadSpec(c plan.Check, eps Endpoints) (load.Spec, error) {
+func loadSpec(c plan.Check, eps result.Endpoints) (load.Spec, error) {
 	s := load.Spec{
 		Rate:       float64(c.Load.Rate),
 		Duration:   c.Load.Duration.Duration,
@@ -172,7 +140,7 @@ func loadSpec(c plan.Check, eps Endpoints) (load.Spec, error) {
 
 // endpointURL is an endpoint's absolute URL: its own, or its service's (or
 // the check's service's) base URL and its path.
-func endpointURL(e plan.Endpoint, checkService string, eps Endpoints) (string, error) {
+func endpointURL(e plan.Endpoint, checkService string, eps result.Endpoints) (string, error) {
 	if e.URL != "" {
 		return e.URL, nil
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/internal/nettest"
 	"github.com/postflight/postflight/slo"
 )
@@ -42,7 +43,7 @@ func loadCheck(rate slo.Rate, d time.Duration, b plan.Budgets) plan.Check {
 		Budgets: b}
 }
 
-func objective(t *testing.T, r Result, name string) slo.Evaluation {
+func objective(t *testing.T, r result.Result, name string) slo.Evaluation {
 	t.Helper()
 	for _, e := range r.Objectives {
 		if e.Objective == name {

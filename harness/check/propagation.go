@@ -9,34 +9,35 @@ import (
 
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/harness/propagation"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/slo"
 )
 
 // RunPropagation runs a "propagation" check alone: write a token, time until
 // every read shows it.
-func RunPropagation(ctx context.Context, c plan.Check, phase string, eps Endpoints) (res Result) {
+func RunPropagation(ctx context.Context, c plan.Check, phase string, eps result.Endpoints) (res result.Result) {
 	start := time.Now()
 	objs := c.Budgets.Objectives()
-	res = Result{Name: c.Name, Kind: plan.KindPropagation, Phase: phase, Attempts: 1, Expected: describeObjectives(objs)}
+	res = result.Result{Name: c.Name, Kind: plan.KindPropagation, Phase: phase, Attempts: 1, Expected: describeObjectives(objs)}
 	defer func() { res.Duration = time.Since(start) }()
 	ps, err := propagationSpec(c, eps)
 	if err != nil {
-		return res.inconclusive(err.Error())
+		return res.Unmeasured(err.Error())
 	}
 	res.Target = describePropagationTarget(ps)
 	pr, err := propagation.Run(ctx, ps)
 	switch {
 	case err != nil:
-		return res.inconclusive(err.Error())
+		return res.Unmeasured(err.Error())
 	case pr.Interrupted || ctx.Err() != nil:
-		return res.inconclusive("interrupted before the samples were taken")
+		return res.Unmeasured("interrupted before the samples were taken")
 	}
 	res.Observed = describePropagation(pr)
 	m := slo.Measurements{Propagation: pr.Delays, PropagationLost: pr.NeverShown}
 	if status, why, decided := judgePropagation(pr); decided {
-		return res.evaluate(objs, m).judgedToo(status, why)
+		return res.Evaluate(objs, m).Also(status, why)
 	}
-	return res.evaluate(objs, m)
+	return res.Evaluate(objs, m)
 }
 
 // judgePropagation decides a propagation run before its budgets do when a
@@ -80,7 +81,7 @@ func judgePropagation(pr *propagation.Result) (status slo.Status, why string, de
 	return slo.Pass, "", false
 }
 
-func propagationSpec(c plan.Check, eps Endpoints) (propagation.Spec, error) {
+func propagationSpec(c plan.Check, eps result.Endpoints) (propagation.Spec, error) {
 	p := c.Propagation
 	s := propagation.Spec{Field: p.Field, Samples: p.Samples, Concurrency: p.Concurrency,
 		Interval: p.Interval.Or(plan.DefaultPropagationInterval), Timeout: p.Timeout.Or(plan.DefaultPropagationTimeout)}

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/postflight/postflight/harness"
-	"github.com/postflight/postflight/harness/check"
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/harness/report"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -92,11 +92,11 @@ func (w want) assert(t *testing.T, rep *report.Report, name string) {
 	t.Errorf("check %s names none of %q:\n  reason:   %s\n  observed: %s", name, w.causes, res.Reason, res.Observed)
 }
 
-func find(results []check.Result, name string) (check.Result, bool) {
+func find(results []result.Result, name string) (result.Result, bool) {
 	for _, r := range results {
 		if r.Name == name {
 			return r, true
 		}
 	}
-	return check.Result{}, false
+	return result.Result{}, false
 }

@@ -7,8 +7,7 @@ import (
 	"strings"
 
 	"github.com/moby/moby/client"
-
-	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/result"
 )
 
 // Report is what Inspect found: one orphan result, and one result per port.
@@ -19,8 +18,8 @@ type Report struct {
 
 // Results are the report's check results; Name and Phase are the caller's
 // to set.
-func (r *Report) Results() []check.Result {
-	out := []check.Result{r.Orphans.Result()}
+func (r *Report) Results() []result.Result {
+	out := []result.Result{r.Orphans.Result()}
 	for i := range r.Ports {
 		out = append(out, r.Ports[i].Result())
 	}

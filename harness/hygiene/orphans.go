@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -23,8 +23,8 @@ type Orphans struct {
 }
 
 // Result is the check result; Name and Phase are the caller's to set.
-func (o *Orphans) Result() check.Result {
-	return check.Result{
+func (o *Orphans) Result() result.Result {
+	return result.Result{
 		Kind: KindOrphans, Target: "docker containers", Status: o.Status,
 		Expected: o.Expected, Observed: o.Observed, Reason: o.Reason, Attempts: 1,
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -32,8 +32,8 @@ type Port struct {
 }
 
 // Result is the check result; Name and Phase are the caller's to set.
-func (p *Port) Result() check.Result {
-	return check.Result{
+func (p *Port) Result() result.Result {
+	return result.Result{
 		Kind: KindPort, Target: "port " + strconv.Itoa(p.Port), Status: p.Status,
 		Expected: p.Expected, Observed: p.Observed, Reason: p.Reason, Attempts: 1,
 	}

@@ -12,11 +12,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/postflight/postflight/harness/check"
 	"github.com/postflight/postflight/harness/hygiene"
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/harness/provenance"
 	"github.com/postflight/postflight/harness/registry"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/harness/stack"
 	"github.com/postflight/postflight/slo"
 )
@@ -31,9 +31,9 @@ type Env struct {
 }
 
 // Run runs a provenance, integrity or hygiene check.
-func Run(ctx context.Context, c plan.Check, phase string, env Env) check.Result {
+func Run(ctx context.Context, c plan.Check, phase string, env Env) result.Result {
 	start := time.Now()
-	var parts []check.Result
+	var parts []result.Result
 	var err error
 	switch c.Kind {
 	case plan.KindProvenance:
@@ -50,14 +50,14 @@ func Run(ctx context.Context, c plan.Check, phase string, env Env) check.Result 
 	res := fold(c.Name, c.Kind, phase, parts)
 	if err != nil {
 		res.Status = slo.Worst(res.Status, slo.Inconclusive)
-		res.Reason = joinNonEmpty("; ", "could not measure: "+err.Error(), res.Reason)
+		res.Reason = joinNonEmpty("; ", result.UnmeasuredPrefix+err.Error(), res.Reason)
 	}
 	res.Duration = time.Since(start)
 	return res
 }
 
-func runProvenance(ctx context.Context, p *plan.ProvenanceSpec) ([]check.Result, error) {
-	var out []check.Result
+func runProvenance(ctx context.Context, p *plan.ProvenanceSpec) ([]result.Result, error) {
+	var out []result.Result
 	if p.Compose != "" {
 		scan, err := provenance.ScanTags(p.Compose, p.MutableTags...)
 		if err != nil {
@@ -82,7 +82,7 @@ func runProvenance(ctx context.Context, p *plan.ProvenanceSpec) ([]check.Result,
 	if p.ComposeProject != "" {
 		svcs, err := chk.Compose(ctx, p.ComposeProject)
 		if errors.Is(err, provenance.ErrNotFound) {
-			out = append(out, check.Result{Kind: provenance.Kind, Target: "compose project " + p.ComposeProject, Status: slo.Fail,
+			out = append(out, result.Result{Kind: provenance.Kind, Target: "compose project " + p.ComposeProject, Status: slo.Fail,
 				Expected: "the project's containers running", Observed: "nothing running", Reason: "no container of compose project " + p.ComposeProject + " runs"})
 		} else if err != nil {
 			return out, err
@@ -115,10 +115,10 @@ func runProvenance(ctx context.Context, p *plan.ProvenanceSpec) ([]check.Result,
 // runIntegrity verifies every image of the check at once, so that a
 // registry that never answers costs the check one timeout, not one per
 // image.
-func runIntegrity(ctx context.Context, in *plan.IntegritySpec, env Env) []check.Result {
+func runIntegrity(ctx context.Context, in *plan.IntegritySpec, env Env) []result.Result {
 	timeout := in.Timeout.Or(plan.DefaultIntegrityTimeout)
 	reg := registry.New(registry.WithTimeout(timeout))
-	out := make([]check.Result, len(in.Images))
+	out := make([]result.Result, len(in.Images))
 	var wg sync.WaitGroup
 	for i, ref := range in.Images {
 		wg.Go(func() { out[i] = verifyImage(ctx, reg, ref, in.Platforms, timeout, env) })
@@ -129,7 +129,7 @@ func runIntegrity(ctx context.Context, in *plan.IntegritySpec, env Env) []check.
 
 // verifyImage verifies one image of an integrity check: a reference, or
 // "new" or "old" for the run's images.
-func verifyImage(ctx context.Context, reg *registry.Client, ref string, platforms []string, timeout time.Duration, env Env) check.Result {
+func verifyImage(ctx context.Context, reg *registry.Client, ref string, platforms []string, timeout time.Duration, env Env) result.Result {
 	img := ref
 	switch ref {
 	case "new":
@@ -138,12 +138,12 @@ func verifyImage(ctx context.Context, reg *registry.Client, ref string, platform
 		img = env.OldImage
 	}
 	if img == "" {
-		return check.Result{Kind: registry.Kind, Target: ref, Status: slo.Inconclusive, Observed: "no image",
+		return result.Result{Kind: registry.Kind, Target: ref, Status: slo.Inconclusive, Observed: "no image",
 			Reason: fmt.Sprintf("could not verify: no %s image given (--%s or images.%s)", ref, ref, ref)}
 	}
 	got, err := reg.Verify(ctx, img, platforms...)
 	if err != nil {
-		return check.Result{Kind: registry.Kind, Target: img, Status: slo.Inconclusive, Observed: "nothing fetched",
+		return result.Result{Kind: registry.Kind, Target: img, Status: slo.Inconclusive, Observed: "nothing fetched",
 			Reason: "could not verify: " + err.Error()}
 	}
 	res := got.Result()
@@ -153,7 +153,7 @@ func verifyImage(ctx context.Context, reg *registry.Client, ref string, platform
 	return res
 }
 
-func runHygiene(ctx context.Context, h *plan.HygieneSpec, env Env) ([]check.Result, error) {
+func runHygiene(ctx context.Context, h *plan.HygieneSpec, env Env) ([]result.Result, error) {
 	cli, err := stack.NewDockerClient(ctx)
 	if err != nil {
 		return nil, err
@@ -172,8 +172,8 @@ func runHygiene(ctx context.Context, h *plan.HygieneSpec, env Env) ([]check.Resu
 
 // fold makes one result of a check's parts: as bad as its worst part, with
 // every part's observation and the reasons of those that did not pass.
-func fold(name, kind, phase string, parts []check.Result) check.Result {
-	res := check.Result{Name: name, Kind: kind, Phase: phase, Attempts: 1}
+func fold(name, kind, phase string, parts []result.Result) result.Result {
+	res := result.Result{Name: name, Kind: kind, Phase: phase, Attempts: 1}
 	var targets, expected, observed, bad []string
 	statuses := make([]slo.Status, 0, len(parts))
 	for _, p := range parts {
@@ -190,7 +190,8 @@ func fold(name, kind, phase string, parts []check.Result) check.Result {
 	res.Observed = strings.Join(observed, "; ")
 	switch {
 	case len(parts) == 0:
-		res.Status, res.Reason, res.Observed = slo.Inconclusive, "could not measure: nothing to look at", "nothing"
+		res.Observed = "nothing"
+		res = res.Unmeasured("nothing to look at")
 	case len(bad) == 0:
 		res.Status, res.Reason = slo.Pass, fmt.Sprintf("all %d as intended", len(parts))
 	default:

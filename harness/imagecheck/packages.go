@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/postflight/postflight/harness/check"
 	"github.com/postflight/postflight/harness/packages"
 	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -17,30 +17,27 @@ import (
 // the changes to the plan's policy. An image that cannot be read makes the
 // check inconclusive; so does a diff whose only violations are package
 // databases it could not read.
-func runPackages(ctx context.Context, c plan.Check, phase string, env Env) (res check.Result) {
+func runPackages(ctx context.Context, c plan.Check, phase string, env Env) (res result.Result) {
 	start := time.Now()
 	spec := c.Packages
 	oldRef, newRef := cmp.Or(spec.Old, env.OldImage), cmp.Or(spec.New, env.NewImage)
 	policy := packages.Policy{Expected: spec.Expected, FailOn: spec.FailOn}
-	res = check.Result{Name: c.Name, Kind: plan.KindPackages, Phase: phase, Attempts: 1,
+	res = result.Result{Name: c.Name, Kind: plan.KindPackages, Phase: phase, Attempts: 1,
 		Target:   fmt.Sprintf("%s -> %s", oldRef, newRef),
 		Expected: describePolicy(policy)}
 	defer func() { res.Duration = time.Since(start) }()
 	if oldRef == "" || newRef == "" {
-		res.Status, res.Observed = slo.Inconclusive, "nothing compared"
-		res.Reason = "could not measure: give both images (--old and --new, or packages.old and packages.new)"
-		return res
+		res.Observed = "nothing compared"
+		return res.Unmeasured("give both images (--old and --new, or packages.old and packages.new)")
 	}
 	d, err := packages.Compare(ctx, oldRef, newRef)
 	if err != nil {
-		res.Status, res.Observed, res.Reason = slo.Inconclusive, "nothing compared", "could not measure: "+err.Error()
-		return res
+		res.Observed = "nothing compared"
+		return res.Unmeasured(err.Error())
 	}
 	res.Observed = describeChanges(d)
 	if len(d.Changes) == 0 && d.Unchanged == 0 && len(d.Problems) == 0 {
-		res.Status = slo.Inconclusive
-		res.Reason = "could not measure: neither image has a package database or a Go binary postflight reads"
-		return res
+		return res.Unmeasured("neither image has a package database or a Go binary postflight reads")
 	}
 	v := policy.Evaluate(d)
 	var bad, unreadable []string
@@ -55,7 +52,7 @@ func runPackages(ctx context.Context, c plan.Check, phase string, env Env) (res 
 	case len(bad) > 0:
 		res.Status, res.Reason = slo.Fail, strings.Join(append(bad, unreadable...), "; ")
 	case len(unreadable) > 0:
-		res.Status, res.Reason = slo.Inconclusive, "could not measure: "+strings.Join(unreadable, "; ")
+		res = res.Unmeasured(strings.Join(unreadable, "; "))
 	default:
 		res.Status, res.Reason = slo.Pass, "every change is expected"
 	}

@@ -7,8 +7,8 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 
-	"github.com/postflight/postflight/harness/check"
 	"github.com/postflight/postflight/harness/registry"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -37,8 +37,8 @@ type Drift struct {
 }
 
 // Result is the check result; Name and Phase are the caller's to set.
-func (d *Drift) Result() check.Result {
-	return check.Result{
+func (d *Drift) Result() result.Result {
+	return result.Result{
 		Kind: KindDrift, Target: d.Reference, Status: d.Status,
 		Expected: d.Expected, Observed: d.Observed, Reason: d.Reason, Attempts: 1,
 	}

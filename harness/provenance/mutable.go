@@ -12,7 +12,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/template"
 	"gopkg.in/yaml.v3"
 
-	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -58,8 +58,8 @@ func (s *TagScan) Flagged() []ImageUse {
 }
 
 // Result is the check result; Name and Phase are the caller's to set.
-func (s *TagScan) Result() check.Result {
-	return check.Result{
+func (s *TagScan) Result() result.Result {
+	return result.Result{
 		Kind: KindMutableTags, Target: s.File, Status: s.Status,
 		Expected: s.Expected, Observed: s.Observed, Reason: s.Reason, Attempts: 1,
 	}
@@ -111,7 +111,7 @@ func (s *TagScan) conclude(patterns []string) {
 	flagged := s.Flagged()
 	s.Observed = fmt.Sprintf("%d image(s), %d by a mutable tag", len(s.Images), len(flagged))
 	if len(s.Images) == 0 {
-		s.Status, s.Reason = slo.Inconclusive, "could not measure: the compose file names no service image"
+		s.Status, s.Reason = slo.Inconclusive, result.UnmeasuredPrefix+"the compose file names no service image"
 		return
 	}
 	if len(flagged) == 0 {

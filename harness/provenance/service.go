@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/postflight/postflight/harness/check"
 	"github.com/postflight/postflight/harness/registry"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -38,8 +38,8 @@ type Service struct {
 }
 
 // Result is the check result; Name and Phase are the caller's to set.
-func (s *Service) Result() check.Result {
-	return check.Result{
+func (s *Service) Result() result.Result {
+	return result.Result{
 		Kind: Kind, Target: s.Orchestrator + " service " + s.Name, Status: s.Status,
 		Expected: s.Expected, Observed: s.Observed, Reason: s.Reason, Attempts: 1,
 	}

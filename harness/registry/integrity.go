@@ -7,7 +7,7 @@ import (
 
 	"github.com/docker/go-units"
 
-	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -47,8 +47,8 @@ type Integrity struct {
 func (in *Integrity) Bad() []Blob { return badOnes(in.Blobs) }
 
 // Result is the check result; Name and Phase are the caller's to set.
-func (in *Integrity) Result() check.Result {
-	return check.Result{
+func (in *Integrity) Result() result.Result {
+	return result.Result{
 		Kind: Kind, Target: in.Reference, Status: in.Status,
 		Expected: in.Expected, Observed: in.Observed, Reason: in.Reason,
 		Attempts: 1, Duration: in.Duration,

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/harness/rollback"
 	"github.com/postflight/postflight/slo"
 )
@@ -68,7 +68,7 @@ func (p *printer) f(format string, args ...any) {
 	}
 }
 
-func (p *printer) results(rs []check.Result) {
+func (p *printer) results(rs []result.Result) {
 	width := 0
 	for _, c := range rs {
 		width = max(width, len(c.Name))

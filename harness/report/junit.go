@@ -6,7 +6,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -86,7 +86,7 @@ func WriteJUnit(w io.Writer, r *Report) error {
 	return err
 }
 
-func suiteOf(name string, rs []check.Result, started time.Time, props []junitProperty) junitSuite {
+func suiteOf(name string, rs []result.Result, started time.Time, props []junitProperty) junitSuite {
 	s := junitSuite{Name: name, Tests: len(rs), Props: props}
 	if !started.IsZero() {
 		s.Timestamp = started.UTC().Format(time.RFC3339)

@@ -4,7 +4,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -37,7 +37,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	return p.err
 }
 
-func (p *printer) mdTable(rs []check.Result) {
+func (p *printer) mdTable(rs []result.Result) {
 	p.f("| | check | expected | observed | reason | attempts, time |\n|---|---|---|---|---|---|\n")
 	for _, c := range rs {
 		icon := statusIcon(c.Status)

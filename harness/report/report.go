@@ -5,7 +5,7 @@ package report
 import (
 	"time"
 
-	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/harness/rollback"
 	"github.com/postflight/postflight/slo"
 )
@@ -59,8 +59,8 @@ type Report struct {
 
 	// Checks are the check phase's results, the stack's start among them
 	// when it did not come up.
-	Checks  []check.Result `json:"checks"`
-	Verdict slo.Verdict    `json:"verdict"`
+	Checks  []result.Result `json:"checks"`
+	Verdict slo.Verdict     `json:"verdict"`
 	// Rollback is set when the verdict called for a rollback.
 	Rollback *Rollback `json:"rollback,omitempty"`
 
@@ -86,6 +86,6 @@ type Rollback struct {
 	// lock timeout: nothing was done, and Error says who holds it.
 	Locked bool `json:"locked,omitempty"`
 	// Verify are the results of the verify checks after the rollback.
-	Verify        []check.Result `json:"verify,omitempty"`
-	VerifyVerdict *slo.Verdict   `json:"verify_verdict,omitempty"`
+	Verify        []result.Result `json:"verify,omitempty"`
+	VerifyVerdict *slo.Verdict    `json:"verify_verdict,omitempty"`
 }

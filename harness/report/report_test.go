@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/harness/rollback"
 	"github.com/postflight/postflight/slo"
 )
@@ -16,7 +16,7 @@ func sample() *Report {
 	return &Report{
 		RunID: "abcd1234", Name: "shop", Plan: "postflight.yaml", Stack: "replica", NewImage: "shop:2", OldImage: "shop:1",
 		Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Duration: 1500 * time.Millisecond,
-		Checks: []check.Result{
+		Checks: []result.Result{
 			{Name: "health", Kind: "http", Status: slo.Pass, Target: "GET http://x/healthz", Expected: "status 200", Observed: "status 200, body ok", Attempts: 1},
 			{Name: "orders", Kind: "http", Status: slo.Fail, Expected: "status 200", Observed: "status 500, body a|b", Reason: "status 500, want 200"},
 			{Name: "search", Kind: "http", Status: slo.Inconclusive, Expected: "status 200", Observed: "no answer", Reason: "could not measure: connection refused"},
@@ -24,7 +24,7 @@ func sample() *Report {
 		Verdict: slo.Verdict{Status: slo.Fail, Reason: "1 of 3 checks failed: orders"},
 		Rollback: &Rollback{Reason: "1 of 3 checks failed: orders", Configured: true,
 			Outcome: &rollback.Outcome{Driver: "command", Action: "run ./rollback.sh", Output: "line1\nline2\n"},
-			Verify:  []check.Result{{Name: "health", Kind: "http", Status: slo.Pass}}},
+			Verify:  []result.Result{{Name: "health", Kind: "http", Status: slo.Pass}}},
 		Outcome: RolledBack, ExitCode: 3, Summary: "ROLLED BACK and verified",
 	}
 }
@@ -104,7 +104,7 @@ func TestMarkdownEscapesTableCells(t *testing.T) {
 // the run did not pass or roll back — also when every check passed and the
 // run was interrupted, or a rollback by hand (no checks) failed.
 func TestJUnitIsRedWhenTheOutcomeIs(t *testing.T) {
-	passed := []check.Result{{Name: "health", Kind: "http", Status: slo.Pass}}
+	passed := []result.Result{{Name: "health", Kind: "http", Status: slo.Pass}}
 	tests := []struct {
 		name    string
 		rep     Report

@@ -3,7 +3,7 @@ package rollback
 import (
 	"fmt"
 
-	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -24,7 +24,7 @@ type Failure struct {
 
 // FailuresFrom lists what fell short in a run's check results: each failed
 // or inconclusive objective of a check with objectives, else the check.
-func FailuresFrom(results []check.Result) []Failure {
+func FailuresFrom(results []result.Result) []Failure {
 	var out []Failure
 	for _, r := range results {
 		if r.Status == slo.Pass {

@@ -28,7 +28,7 @@ func (e *Existing) SwapImage(context.Context, string) error { return nil }
 // Down implements Stack: an existing stack stays up.
 func (e *Existing) Down(context.Context) error { return nil }
 
-// BaseURL implements check.Endpoints. The port is not used: the URL says it.
+// BaseURL implements result.Endpoints. The port is not used: the URL says it.
 func (e *Existing) BaseURL(service string, _ int) (string, error) {
 	u, ok := e.urls[service]
 	if !ok {

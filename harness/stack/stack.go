@@ -5,12 +5,12 @@ package stack
 import (
 	"context"
 
-	"github.com/postflight/postflight/harness/check"
+	"github.com/postflight/postflight/harness/result"
 )
 
 // Stack is the system under test.
 type Stack interface {
-	check.Endpoints
+	result.Endpoints
 	// Up brings the stack up and waits until every service is ready.
 	Up(ctx context.Context) error
 	// SwapImage replaces the image of the services under test and waits

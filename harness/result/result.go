@@ -1,13 +1,14 @@
-// Package check runs the checks a plan lists and says, for each, what was
-// expected, what came back and whether that is a pass, a fail or
-// inconclusive.
-package check
+// Package result holds what every check produces: its Result, the endpoints
+// of the stack it measured, and the one way to say it could not measure.
+// Every measuring package imports it; it imports nothing of postflight but
+// slo (the statuses and objectives) and the text sanitizer.
+package result
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/postflight/postflight/internal/safetext"
-
 	"github.com/postflight/postflight/slo"
 )
 
@@ -33,6 +34,56 @@ type Result struct {
 // Progress receives one-line progress reports of long checks (load).
 type Progress func(line string)
 
+// Endpoints resolves a service of the stack under test, and one of its
+// container ports, to a base URL such as http://127.0.0.1:49153.
+type Endpoints interface {
+	BaseURL(service string, port int) (string, error)
+}
+
+// UnmeasuredPrefix begins the reason of every check that could not measure.
+const UnmeasuredPrefix = "could not measure: "
+
+// Unmeasured returns r as inconclusive because it could not measure, and
+// why.
+func (r Result) Unmeasured(why string) Result {
+	r.Status, r.Reason = slo.Inconclusive, UnmeasuredPrefix+why
+	if r.Observed == "" {
+		r.Observed = "no measurement"
+	}
+	return r
+}
+
+// Unmeasuredf is Unmeasured with a format.
+func (r Result) Unmeasuredf(format string, args ...any) Result {
+	return r.Unmeasured(fmt.Sprintf(format, args...))
+}
+
+// Also adds a judgement to a result already judged, and keeps the worse: a
+// check that failed stays failed when some of it could not be measured,
+// and says both.
+func (r Result) Also(s slo.Status, why string) Result {
+	if s == slo.Inconclusive {
+		why = UnmeasuredPrefix + why
+	}
+	if r.Status == slo.Fail {
+		r.Reason += "; " + why
+	} else {
+		r.Reason = why
+	}
+	r.Status = slo.Worst(r.Status, s)
+	return r
+}
+
+// Evaluate holds measurements to objectives: the verdict is slo's.
+func (r Result) Evaluate(objs []slo.Objective, m slo.Measurements) Result {
+	r.Objectives = slo.Evaluate(objs, m)
+	r.Status, r.Reason = slo.Summarize(r.Objectives)
+	if r.Status == slo.Pass {
+		r.Reason = fmt.Sprintf("all %d objectives met", len(r.Objectives))
+	}
+	return r
+}
+
 // Outcome is what a verdict needs of the result.
 func (r Result) Outcome() slo.Outcome {
 	return slo.Outcome{Name: r.Name, Status: r.Status, Reason: r.Reason}
@@ -45,12 +96,6 @@ func Outcomes(rs []Result) []slo.Outcome {
 		out[i] = r.Outcome()
 	}
 	return out
-}
-
-// Endpoints resolves a service of the stack under test, and one of its
-// container ports, to a base URL such as http://127.0.0.1:49153.
-type Endpoints interface {
-	BaseURL(service string, port int) (string, error)
 }
 
 // Safe returns r with its text made safe for a console, a report, a
