@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/postflight/postflight/harness/engine"
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/harness/report"
 	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/slo"
-	"github.com/postflight/postflight/suites"
 )
 
 // CheckImages runs only the plan's image checks — provenance, registry
@@ -32,7 +32,7 @@ func CheckImages(ctx context.Context, p *plan.Plan, opts Options) (*report.Repor
 	}
 	r.logf("run %s: image checks of %s", r.rep.RunID, p.Path)
 	r.rep.Stack = "images, registry and host (no stack started)"
-	r.rep.Checks = r.phase(ctx, suites.PhaseCheck, checks, nil)
+	r.rep.Checks = r.phase(ctx, engine.PhaseCheck, checks, nil, nil)
 	r.rep.Verdict = slo.Decide(result.Outcomes(r.rep.Checks))
 	r.logf("verdict: %s: %s", r.rep.Verdict.Status, r.rep.Verdict.Reason)
 	r.conclude(ctx)

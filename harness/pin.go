@@ -5,10 +5,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/postflight/postflight/harness/engine"
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/harness/stack"
-	"github.com/postflight/postflight/suites"
 )
 
 // pins are the image IDs the run's images had on this host when it
@@ -69,7 +69,7 @@ func (r *run) moved(ctx context.Context, before pins) []result.Result {
 		if is == "" {
 			is = "nothing (removed)"
 		}
-		res := result.Result{Name: "image " + ref + " moved", Kind: "image", Phase: suites.PhaseCheck, Target: ref, Attempts: 1,
+		res := result.Result{Name: "image " + ref + " moved", Kind: "image", Phase: engine.PhaseCheck, Target: ref, Attempts: 1,
 			Expected: "the same image for the whole run: " + was, Observed: "now " + is}
 		out = append(out, res.Unmeasuredf("%s moved during the run, from %s to %s: the checks may have measured different images", ref, was, is))
 	}

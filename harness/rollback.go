@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/postflight/postflight/harness/engine"
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/harness/report"
 	"github.com/postflight/postflight/harness/result"
@@ -14,7 +15,6 @@ import (
 	"github.com/postflight/postflight/harness/stack"
 	"github.com/postflight/postflight/internal/safetext"
 	"github.com/postflight/postflight/slo"
-	"github.com/postflight/postflight/suites"
 )
 
 // rollBack puts the old version back with the plan's driver — journaled
@@ -102,7 +102,7 @@ func (r *run) verifier(st stack.Stack, rb *report.Rollback) func(context.Context
 				return fmt.Errorf("old version did not come back up: %w", err)
 			}
 		}
-		rb.Verify = r.phase(ctx, suites.PhaseVerify, verify, st)
+		rb.Verify = r.phase(ctx, engine.PhaseVerify, verify, st, nil)
 		v := slo.Decide(result.Outcomes(rb.Verify))
 		if v.Status == slo.Pass && r.plan.Stack.Existing != nil && blindDriver(r.plan.Rollback.Driver) {
 			v = r.evidence(v, verify)

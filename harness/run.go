@@ -17,12 +17,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/postflight/postflight/harness/engine"
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/harness/report"
 	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/harness/stack"
 	"github.com/postflight/postflight/slo"
-	"github.com/postflight/postflight/suites"
 )
 
 // Options are the run's settings beyond the plan; zero values are fine.
@@ -41,9 +41,9 @@ type Options struct {
 	// discards them.
 	Console  io.Writer
 	Progress io.Writer
-	// Phases runs the check phases; its zero value runs them in a child
-	// process of this executable (see suites.RunPhaseIfRequested).
-	Phases suites.Runner
+	// CheckProgress, when set, receives the progress lines of long checks
+	// instead of Progress.
+	CheckProgress func(line string)
 }
 
 // Run runs a plan from start to end and returns the report of what
@@ -62,12 +62,19 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error
 	r.rep.Stack = st.String()
 	defer r.down(ctx, st)
 	pinned := r.pin(ctx)
-	if ok := r.up(ctx, st); ok {
-		// 2. Run the checks against it.
-		r.rep.Checks = r.phase(ctx, suites.PhaseCheck, p.Checks, st)
+	// 2. Run the checks against it: the image checks start at once, the
+	// others once it is up.
+	var upFailed []result.Result
+	checks := r.phase(ctx, engine.PhaseCheck, p.Checks, nil, func(ctx context.Context) (result.Endpoints, error) {
+		if res, ok := r.up(ctx, st); !ok {
+			upFailed = append(upFailed, res)
+			return nil, errors.New("the stack did not come up")
+		}
+		return st, nil
+	})
+	r.rep.Checks = append(upFailed, checks...)
+	if len(upFailed) == 0 {
 		r.rep.Checks = append(r.rep.Checks, r.moved(ctx, pinned)...)
-	} else {
-		r.rep.Checks = append(r.rep.Checks, completeResults(suites.PhaseCheck, p.Checks, nil, "could not measure: the stack did not come up")...)
 	}
 	// 3. Decide.
 	r.rep.Verdict = slo.Decide(result.Outcomes(r.rep.Checks))
@@ -119,8 +126,8 @@ func newRun(p *plan.Plan, opts Options) *run {
 	if p.Name == "" {
 		r.rep.Name = filepath.Base(p.Path)
 	}
-	if r.opts.Phases.Progress == nil {
-		r.opts.Phases.Progress = r.progress
+	if r.opts.CheckProgress == nil {
+		r.opts.CheckProgress = r.progress
 	}
 	return r
 }
@@ -152,48 +159,40 @@ func (r *run) stack() stack.Stack {
 // up starts the stack. When it cannot, the failure becomes a result of its
 // own: the new version's fault when its container exited or never became
 // ready, inconclusive when the infrastructure failed.
-func (r *run) up(ctx context.Context, st stack.Stack) bool {
+func (r *run) up(ctx context.Context, st stack.Stack) (result.Result, bool) {
 	started := time.Now()
 	err := st.Up(ctx)
 	if err == nil {
-		return true
+		return result.Result{}, true
 	}
-	res := result.Result{Name: "stack up", Kind: "stack", Phase: suites.PhaseCheck, Target: st.String(),
+	res := result.Result{Name: "stack up", Kind: "stack", Phase: engine.PhaseCheck, Target: st.String(),
 		Expected: "every service ready", Observed: err.Error(), Attempts: 1, Duration: time.Since(started)}
 	var se *stack.StartError
 	switch {
 	case ctx.Err() != nil:
-		res.Status, res.Reason = slo.Inconclusive, "could not measure: interrupted while the stack came up"
+		res = res.Unmeasured("interrupted while the stack came up")
 	case errors.As(err, &se) && se.UnderTest:
 		res.Status, res.Reason = slo.Fail, fmt.Sprintf("service %s (image under test) did not become ready", se.Service)
 	default:
-		res.Status, res.Reason = slo.Inconclusive, "could not measure: the stack did not come up: "+err.Error()
+		res = res.Unmeasured("the stack did not come up: " + err.Error())
 	}
 	r.logf("stack: %s", res.Reason)
-	r.rep.Checks = append(r.rep.Checks, res)
-	return false
+	return res, false
 }
 
-// phase runs checks as Ginkgo specs in a child process. When the phase
-// cannot run, every check of it is inconclusive with the reason.
-func (r *run) phase(ctx context.Context, name string, checks []plan.Check, st stack.Stack) []result.Result {
+// phase runs a phase's checks in-process: against eps, or against the
+// stack up brings up once the first check needs it.
+func (r *run) phase(ctx context.Context, name string, checks []plan.Check, eps result.Endpoints, up func(context.Context) (result.Endpoints, error)) []result.Result {
 	r.logf("%s: running %d check(s)", name, len(checks))
-	req := suites.PhaseRequest{Phase: name, Checks: checks, Endpoints: suites.ResolveEndpoints(checks, st),
-		NewImage: r.rep.NewImage, OldImage: r.rep.OldImage, RunID: r.rep.RunID,
-		FailFast: name == suites.PhaseCheck && r.plan.Policy.FailsFast()}
-	results, err := r.opts.Phases.Run(ctx, req)
-	if err != nil {
-		r.logf("%s: %v", name, err)
-	}
-	why := "could not measure: the check did not run"
-	switch failed := firstFailed(results); {
-	case err != nil:
-		why = "could not measure: " + err.Error()
-	case req.FailFast && failed != "":
-		why = fmt.Sprintf("not run: the phase stopped after %s failed (policy.fail_fast)", failed)
+	ph := engine.Phase{Checks: checks, Stack: up, Logf: r.logf,
+		FailFast: name == engine.PhaseCheck && r.plan.Policy.FailsFast(),
+		Env: engine.Env{Phase: name, Endpoints: eps, Progress: r.opts.CheckProgress,
+			NewImage: r.rep.NewImage, OldImage: r.rep.OldImage, RunID: r.rep.RunID}}
+	results := ph.Run(ctx)
+	if failed := firstFailed(results); ph.FailFast && failed != "" {
 		r.logf("%s: stopped after %s failed (policy.fail_fast)", name, failed)
 	}
-	return completeResults(name, checks, results, why)
+	return results
 }
 
 // firstFailed names the first failed check of results, or "".
@@ -204,24 +203,6 @@ func firstFailed(results []result.Result) string {
 		}
 	}
 	return ""
-}
-
-// completeResults returns a result for every check, in plan order: the ones
-// the phase did not report are inconclusive, with why.
-func completeResults(phase string, checks []plan.Check, got []result.Result, why string) []result.Result {
-	byName := map[string]result.Result{}
-	for _, res := range got {
-		byName[res.Name] = res
-	}
-	out := make([]result.Result, 0, len(checks))
-	for _, c := range checks {
-		res, ok := byName[c.Name]
-		if !ok {
-			res = result.Result{Name: c.Name, Kind: c.Kind, Phase: phase, Status: slo.Inconclusive, Reason: why}
-		}
-		out = append(out, res)
-	}
-	return out
 }
 
 // conclude maps verdict and rollback to the outcome and its exit code.
@@ -245,11 +226,13 @@ func (r *run) conclude(ctx context.Context) {
 		}
 	case rb.Locked:
 		rep.Outcome, rep.Summary = report.Inconclusive, "INCONCLUSIVE, not rolled back: "+rb.Error
-	case rb.Error != "":
-		rep.Outcome, rep.Summary = report.RollbackFailed, "ROLLBACK FAILED: "+rb.Error
 	case rb.VerifyVerdict != nil && rb.VerifyVerdict.Status != slo.Pass:
+		// The rollback ran and its verify checks said no: their verdict is
+		// the reason, not the error it came back up as.
 		rep.Outcome = report.RollbackFailed
 		rep.Summary = "ROLLBACK FAILED: rolled back, but verification did not pass: " + rb.VerifyVerdict.Reason
+	case rb.Error != "":
+		rep.Outcome, rep.Summary = report.RollbackFailed, "ROLLBACK FAILED: "+rb.Error
 	case rb.VerifyVerdict != nil:
 		rep.Outcome, rep.Summary = report.RolledBack, "ROLLED BACK and verified: "+v.Reason
 	default:

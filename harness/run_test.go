@@ -22,13 +22,12 @@ import (
 	"github.com/postflight/postflight/harness/stack"
 	"github.com/postflight/postflight/internal/dockertest"
 	"github.com/postflight/postflight/internal/nettest"
-	"github.com/postflight/postflight/internal/phasetest"
+	"github.com/postflight/postflight/internal/statetest"
 	"github.com/postflight/postflight/slo"
 )
 
-// The check phases run in a child process of this test binary; rollback
-// journals and locks go to a directory of the tests' own.
-func TestMain(m *testing.M) { phasetest.Main(m) }
+// Rollback journals and locks go to a directory of the tests' own.
+func TestMain(m *testing.M) { statetest.Main(m) }
 
 const demoPlan = "../fixtures/demo/postflight.yaml"
 

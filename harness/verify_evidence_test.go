@@ -31,7 +31,7 @@ func TestRollbackVerifiedOnlyByChecksTheNewVersionPassedIsNotVerified(t *testing
 		{"a command that rolls back, verified by the check that failed",
 			"touch rolled-back", "[health, orders]", report.RolledBack, "ROLLED BACK and verified"},
 		{"a command that does nothing, verified by the check that failed",
-			"true", "[health, orders]", report.RollbackFailed, "ROLLBACK FAILED: verify: 1 of 2 checks failed: orders"},
+			"true", "[health, orders]", report.RollbackFailed, "ROLLBACK FAILED: rolled back, but verification did not pass: 1 of 2 checks failed: orders"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

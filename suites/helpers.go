@@ -1,3 +1,11 @@
+// Package suites gives users' own Ginkgo specs postflight's checks: Run
+// runs a check of any kind, and the matchers Pass and HaveStatus explain a
+// result that is not what the spec wants.
+//
+//	It("serves the home page", func(ctx SpecContext) {
+//		r := suites.Run(ctx, plan.Check{Name: "home", Kind: "http", URL: base + "/"}, suites.PhaseCheck, nil)
+//		Expect(r).To(suites.Pass())
+//	})
 package suites
 
 import (
@@ -6,51 +14,23 @@ import (
 
 	"github.com/onsi/gomega/types"
 
-	"github.com/postflight/postflight/harness/check"
-	"github.com/postflight/postflight/harness/imagecheck"
+	"github.com/postflight/postflight/harness/engine"
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/slo"
 )
 
-// Run runs one check of any kind and returns its result. It is what the
-// built-in specs call, and what users' own specs call too:
-//
-//	It("serves the home page", func(ctx SpecContext) {
-//		r := suites.Run(ctx, plan.Check{Name: "home", Kind: "http", URL: base + "/"}, "check", nil)
-//		Expect(r).To(suites.Pass())
-//	})
+// Phases of a run.
+const (
+	PhaseCheck  = engine.PhaseCheck
+	PhaseVerify = engine.PhaseVerify
+)
+
+// Run runs one check of any kind and returns its result, its text made
+// safe to print. eps resolves the services the check names; nil when it
+// names URLs.
 func Run(ctx context.Context, c plan.Check, phase string, eps result.Endpoints) result.Result {
-	return runCheck(ctx, c, phase, checkEnv{eps: eps})
-}
-
-// checkEnv is what checks need of the run besides the check itself.
-type checkEnv struct {
-	eps      result.Endpoints
-	progress result.Progress
-	images   imagecheck.Env
-}
-
-// runCheck runs a check of any kind; long ones report progress. Its text is
-// made safe before anything shows or passes it on.
-func runCheck(ctx context.Context, c plan.Check, phase string, env checkEnv) result.Result {
-	return measure(ctx, c, phase, env).Safe()
-}
-
-func measure(ctx context.Context, c plan.Check, phase string, env checkEnv) result.Result {
-	switch c.Kind {
-	case plan.KindHTTP, "":
-		return check.NewHTTPChecker().Run(ctx, c, phase, env.eps)
-	case plan.KindLoad:
-		return check.RunLoad(ctx, c, phase, env.eps, env.progress)
-	case plan.KindPropagation:
-		return check.RunPropagation(ctx, c, phase, env.eps)
-	case plan.KindProvenance, plan.KindIntegrity, plan.KindHygiene, plan.KindPackages:
-		return imagecheck.Run(ctx, c, phase, env.images)
-	default:
-		return result.Result{Name: c.Name, Kind: c.Kind, Phase: phase, Status: slo.Inconclusive,
-			Reason: fmt.Sprintf("unknown check kind %q", c.Kind)}
-	}
+	return engine.RunCheck(ctx, c, engine.Env{Phase: phase, Endpoints: eps})
 }
 
 // Pass matches a result.Result whose status is pass; on failure it prints

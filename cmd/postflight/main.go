@@ -12,11 +12,9 @@ import (
 	"syscall"
 
 	"github.com/postflight/postflight/harness/plan"
-	"github.com/postflight/postflight/suites"
 )
 
 func main() {
-	suites.RunPhaseIfRequested()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	code := execute(ctx, os.Args[1:])

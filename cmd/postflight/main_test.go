@@ -174,7 +174,7 @@ func startRun(t *testing.T, planPath string) (*exec.Cmd, string, *bytes.Buffer) 
 			if m := idRe.FindStringSubmatch(sc.Text()); m != nil {
 				runID <- m[1]
 			}
-			if strings.Contains(sc.Text(), "check: running") {
+			if strings.Contains(sc.Text(), "check: never-there (http)") {
 				close(checking)
 			}
 		}

@@ -18,7 +18,6 @@ import (
 	"github.com/postflight/postflight/internal/dockertest"
 	"github.com/postflight/postflight/internal/nettest"
 	"github.com/postflight/postflight/slo"
-	"github.com/postflight/postflight/suites"
 )
 
 const demoImage = "postflight-demo:1.0.0"
@@ -100,7 +99,7 @@ func TestReplicaCutMidLoad(t *testing.T) {
 				// The first progress line of the load: the check is running.
 				once.Do(func() { go func() { cut <- cutService(cli, runID, "writer", tt.cut) }() })
 			}
-			rep := run(t, replicaPlan(t, cutLoad), harness.Options{RunID: runID, Phases: suites.Runner{Progress: onProgress}})
+			rep := run(t, replicaPlan(t, cutLoad), harness.Options{RunID: runID, CheckProgress: onProgress})
 			select {
 			case err := <-cut:
 				if err != nil {

@@ -3,7 +3,7 @@ package faults_test
 import (
 	"testing"
 
-	"github.com/postflight/postflight/internal/phasetest"
+	"github.com/postflight/postflight/internal/statetest"
 )
 
-func TestMain(m *testing.M) { phasetest.Main(m) }
+func TestMain(m *testing.M) { statetest.Main(m) }

@@ -40,7 +40,7 @@ func TestRegistryFaults(t *testing.T) {
 		rep := runIntegrity(t, nettest.SilentAddr(t))
 		want{slo.Inconclusive, report.Inconclusive, []string{"timeout"}}.assert(t, rep, "integrity")
 		// Both images at once, each request bounded: about one timeout, not
-		// the transport's minutes (the phase's child process costs a little).
+		// the transport's minutes.
 		if took := time.Since(start); took > 5*integrityTimeout {
 			t.Errorf("inconclusive after %s, want about integrity.timeout (%s)", took, integrityTimeout)
 		}

@@ -1,4 +1,4 @@
-package suites_test
+package engine
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/slo"
-	"github.com/postflight/postflight/suites"
 )
 
 // What a service answers reaches consoles, reports, a rollback command's
@@ -25,7 +24,7 @@ func TestRunMakesTheServicesAnswerSafe(t *testing.T) {
 	c := plan.Check{Name: "echo", Kind: plan.KindHTTP, URL: srv.URL + "/?api_key=k3y",
 		Request: plan.HTTPRequest{Headers: map[string]string{"Authorization": "Bearer s3cret"}},
 		Expect:  plan.HTTPExpect{Status: 200}}
-	r := suites.Run(context.Background(), c, suites.PhaseCheck, nil)
+	r := RunCheck(context.Background(), c, Env{Phase: PhaseCheck})
 	if r.Status != slo.Fail {
 		t.Fatalf("status %s, want fail: %s", r.Status, r.Reason)
 	}

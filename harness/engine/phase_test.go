@@ -1,0 +1,236 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/result"
+	"github.com/postflight/postflight/internal/nettest"
+	"github.com/postflight/postflight/slo"
+)
+
+// Kinds of the tests' own: "test-wait" is stack-free, says it started and
+// waits until its context ends or its gate (by check name) opens;
+// "test-fail" fails at once.
+var gates sync.Map // check name -> *gate
+
+type gate struct{ started, release chan struct{} }
+
+func newGate(t *testing.T, name string) *gate {
+	g := &gate{make(chan struct{}), make(chan struct{})}
+	gates.Store(name, g)
+	t.Cleanup(func() { gates.Delete(name) })
+	return g
+}
+
+func init() {
+	Register(Checker{Kind: "test-wait", StackFree: true, Run: func(ctx context.Context, c plan.Check, env Env) result.Result {
+		v, _ := gates.Load(c.Name)
+		g := v.(*gate)
+		close(g.started)
+		select {
+		case <-ctx.Done():
+			return result.Result{}.Unmeasured("interrupted")
+		case <-g.release:
+			return result.Result{Status: slo.Pass, Reason: "released"}
+		}
+	}})
+	Register(Checker{Kind: "test-fail", Run: func(ctx context.Context, c plan.Check, env Env) result.Result {
+		return result.Result{Status: slo.Fail, Reason: "wrong answer"}
+	}})
+}
+
+// kvServer stores PUT bodies and serves them back.
+func kvServer(t *testing.T) *httptest.Server {
+	var mu sync.Mutex
+	kv := map[string]string{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Method == http.MethodPut {
+			b, _ := io.ReadAll(r.Body)
+			kv[r.URL.Path] = string(b)
+			return
+		}
+		v, ok := kv[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintf(w, `{"value":%q}`, v)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+type endpoints map[string]string
+
+func (e endpoints) BaseURL(service string, port int) (string, error) {
+	if u, ok := e[service]; ok {
+		return u, nil
+	}
+	return "", fmt.Errorf("no service %s", service)
+}
+
+func statuses(rs []result.Result) string {
+	var b strings.Builder
+	for _, r := range rs {
+		fmt.Fprintf(&b, "%s=%s ", r.Name, r.Status)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func TestPhaseRunsStackChecksInPlanOrder(t *testing.T) {
+	srv := kvServer(t)
+	checks := []plan.Check{
+		{Name: "write", Kind: "http", Service: "kv", Request: plan.HTTPRequest{Method: "PUT", Path: "/k", Body: "v1"}, Expect: plan.HTTPExpect{Status: 200}},
+		{Name: "read", Kind: "http", Service: "kv", Request: plan.HTTPRequest{Path: "/k"}, Expect: plan.HTTPExpect{JSON: map[string]string{"$.value": "v1"}}},
+		{Name: "wrong", Kind: "http", Service: "kv", Request: plan.HTTPRequest{Path: "/k"}, Expect: plan.HTTPExpect{JSON: map[string]string{"$.value": "v2"}}},
+		{Name: "down", Kind: "http", URL: nettest.RefusedURL(t), Expect: plan.HTTPExpect{Status: 200}},
+		{Name: "nameless", Kind: "no-such-kind"},
+	}
+	var started []string
+	ph := Phase{Checks: checks, Env: Env{Phase: PhaseVerify, Endpoints: endpoints{"kv": srv.URL}},
+		Logf: func(format string, args ...any) { started = append(started, fmt.Sprintf(format, args...)) }}
+	got := ph.Run(context.Background())
+	if want := "write=pass read=pass wrong=fail down=inconclusive nameless=inconclusive"; statuses(got) != want {
+		t.Fatalf("got %s, want %s", statuses(got), want)
+	}
+	for _, r := range got {
+		if r.Phase != PhaseVerify {
+			t.Errorf("%s: phase %q", r.Name, r.Phase)
+		}
+	}
+	if !strings.Contains(got[4].Reason, `unknown check kind "no-such-kind"`) {
+		t.Errorf("unknown kind: %q", got[4].Reason)
+	}
+	if len(started) != 5 || !strings.HasPrefix(started[0], "verify: write (http)") {
+		t.Errorf("start lines: %q", started)
+	}
+}
+
+// A stack-free check starts with the phase, while the stack comes up; the
+// checks that talk to the stack wait for it.
+func TestStackFreeChecksRunWhileTheStackComesUp(t *testing.T) {
+	srv := kvServer(t)
+	checks := []plan.Check{
+		{Name: "health", Kind: "http", Service: "kv", Request: plan.HTTPRequest{Path: "/none"}, Expect: plan.HTTPExpect{Status: 404}},
+		{Name: "images", Kind: "test-wait"},
+	}
+	g := newGate(t, "images")
+	ph := Phase{Checks: checks, Env: Env{Phase: PhaseCheck}, Stack: func(ctx context.Context) (result.Endpoints, error) {
+		// The stack is up only once the stack-free check has started.
+		select {
+		case <-g.started:
+		case <-time.After(10 * time.Second):
+			return nil, errors.New("the stack-free check did not start while the stack came up")
+		}
+		close(g.release)
+		return endpoints{"kv": srv.URL}, nil
+	}}
+	got := ph.Run(context.Background())
+	if statuses(got) != "health=pass images=pass" {
+		t.Fatalf("got %s: %+v", statuses(got), got)
+	}
+}
+
+func TestAStackThatDoesNotComeUpLeavesItsChecksUnmeasured(t *testing.T) {
+	ph := Phase{Checks: []plan.Check{{Name: "a", Kind: "http", Service: "kv"}, {Name: "b", Kind: "test-fail"}},
+		Env: Env{Phase: PhaseCheck},
+		Stack: func(context.Context) (result.Endpoints, error) {
+			return nil, errors.New("the stack did not come up")
+		}}
+	got := ph.Run(context.Background())
+	for _, r := range got {
+		if r.Status != slo.Inconclusive || r.Reason != "could not measure: the stack did not come up" {
+			t.Errorf("%s: %s %q", r.Name, r.Status, r.Reason)
+		}
+	}
+}
+
+// With FailFast the first failure ends the phase: what had not started is
+// not run, what was running is stopped; neither passes.
+func TestFailFastStopsTheRestNeverPassingThem(t *testing.T) {
+	srv := kvServer(t)
+	checks := []plan.Check{
+		{Name: "slow-images", Kind: "test-wait"},
+		{Name: "broken", Kind: "test-fail"},
+		{Name: "after", Kind: "http", Service: "kv", Request: plan.HTTPRequest{Path: "/none"}, Expect: plan.HTTPExpect{Status: 404}},
+	}
+	for _, failFast := range []bool{true, false} {
+		t.Run(fmt.Sprint("fail_fast=", failFast), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			g := newGate(t, "slow-images")
+			ph := Phase{Checks: checks, FailFast: failFast, Env: Env{Phase: PhaseCheck},
+				// The failing check starts once the stack-free one runs.
+				Stack: func(context.Context) (result.Endpoints, error) {
+					<-g.started
+					return endpoints{"kv": srv.URL}, nil
+				}}
+			done := make(chan []result.Result, 1)
+			go func() { done <- ph.Run(ctx) }()
+			var got []result.Result
+			if failFast {
+				got = <-done // the failure stops the waiting check
+			} else {
+				time.Sleep(50 * time.Millisecond)
+				cancel() // nothing stops it but the run's end
+				got = <-done
+			}
+			if failFast {
+				if statuses(got) != "slow-images=inconclusive broken=fail after=inconclusive" {
+					t.Fatalf("got %s", statuses(got))
+				}
+				if !strings.HasPrefix(got[0].Reason, "stopped: the phase ended after broken failed") {
+					t.Errorf("the running check: %q", got[0].Reason)
+				}
+				if got[2].Reason != "not run: the phase stopped after broken failed (policy.fail_fast)" {
+					t.Errorf("the check not started: %q", got[2].Reason)
+				}
+				return
+			}
+			if statuses(got) != "slow-images=inconclusive broken=fail after=pass" {
+				t.Fatalf("got %s", statuses(got))
+			}
+			if got[0].Reason != "could not measure: interrupted" {
+				t.Errorf("the interrupted check: %q", got[0].Reason)
+			}
+		})
+	}
+}
+
+func TestAnInterruptedPhasePassesNothing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	got := Phase{Checks: []plan.Check{{Name: "a", Kind: "http", URL: "http://127.0.0.1:1/"}}, Env: Env{Phase: PhaseCheck}}.Run(ctx)
+	if got[0].Status != slo.Inconclusive || !strings.Contains(got[0].Reason, "could not measure") {
+		t.Fatalf("got %s %q", got[0].Status, got[0].Reason)
+	}
+}
+
+func TestRegisterRefusesMistakes(t *testing.T) {
+	for name, c := range map[string]Checker{
+		"no kind":   {Run: func(context.Context, plan.Check, Env) result.Result { return result.Result{} }},
+		"no run":    {Kind: "x"},
+		"duplicate": {Kind: plan.KindHTTP, Run: func(context.Context, plan.Check, Env) result.Result { return result.Result{} }},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic")
+				}
+			}()
+			Register(c)
+		})
+	}
+}

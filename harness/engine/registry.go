@@ -1,0 +1,104 @@
+// Package engine runs a plan's checks: one registration per check kind,
+// and a phase that runs the checks of a plan in-process, in plan order where
+// they talk to the stack under test and beside them where they do not,
+// cancelled through ctx.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/result"
+)
+
+// Phases of a run.
+const (
+	PhaseCheck  = "check"
+	PhaseVerify = "verify"
+)
+
+// Env is what a check needs of the run besides the check itself.
+type Env struct {
+	// Phase is the phase the check runs in (PhaseCheck, PhaseVerify).
+	Phase string
+	// Endpoints resolves the stack's services; nil when there is no stack.
+	Endpoints result.Endpoints
+	// Progress receives one-line progress reports of long checks; nil
+	// discards them.
+	Progress result.Progress
+	// NewImage and OldImage are the run's images; RunID owns its resources.
+	NewImage, OldImage, RunID string
+}
+
+// Checker is one kind of check.
+type Checker struct {
+	// Kind is the name plans give it ("http").
+	Kind string
+	// Run measures one check of this kind and judges it. A check that could
+	// not measure returns an inconclusive result (result.Unmeasured), never
+	// a pass.
+	Run func(ctx context.Context, c plan.Check, env Env) result.Result
+	// StackFree says checks of this kind never talk to the stack under
+	// test (they look at images, registries or the host): they start with
+	// the phase, beside the stack coming up and the other checks.
+	StackFree bool
+}
+
+var (
+	mu       sync.RWMutex
+	checkers = map[string]Checker{}
+)
+
+// Register adds a kind of check. It panics on a nameless kind, a kind
+// without Run, and a kind registered twice: all are programming errors.
+func Register(c Checker) {
+	if c.Kind == "" || c.Run == nil {
+		panic("engine: Register needs a kind and its Run")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := checkers[c.Kind]; dup {
+		panic(fmt.Sprintf("engine: check kind %q registered twice", c.Kind))
+	}
+	checkers[c.Kind] = c
+}
+
+// Lookup returns the checker of a kind.
+func Lookup(kind string) (Checker, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	c, ok := checkers[kind]
+	return c, ok
+}
+
+// Kinds lists the registered kinds, sorted.
+func Kinds() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]string, 0, len(checkers))
+	for k := range checkers {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// RunCheck runs one check of any registered kind. Its text is made safe
+// before anything shows or passes it on: what a service answered may carry
+// terminal escapes, credentials or megabytes.
+func RunCheck(ctx context.Context, c plan.Check, env Env) result.Result {
+	kind := c.Kind
+	if kind == "" {
+		kind = plan.KindHTTP
+	}
+	ck, ok := Lookup(kind)
+	if !ok {
+		return result.Result{Name: c.Name, Kind: c.Kind, Phase: env.Phase}.Unmeasuredf("unknown check kind %q", c.Kind)
+	}
+	r := ck.Run(ctx, c, env)
+	r.Name, r.Kind, r.Phase = c.Name, c.Kind, env.Phase
+	return r.Safe()
+}
