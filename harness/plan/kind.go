@@ -16,8 +16,8 @@ import (
 type Kind struct {
 	// Name is what a check's kind field says: "http".
 	Name string
-	// Help is one line on what a check of the kind verifies, listed by the
-	// command line's help.
+	// Help is one short line (under 64 characters) on what a check of the
+	// kind verifies, listed by the command line's help.
 	Help string
 	// Fields are the keys of the check fields the kind accepts besides
 	// name, kind and timeout, which every check has. A check that sets

@@ -7,7 +7,7 @@ import "cmp"
 var (
 	HTTPKind = Kind{
 		Name:         KindHTTP,
-		Help:         "one request to a service or URL, and the status, headers and body that must come back",
+		Help:         "a request to a service or URL, and the answer it must get",
 		Fields:       []string{"service", "port", "url", "request", "expect", "retries", "retry_interval"},
 		Validate:     builtin((*validator).httpCheck),
 		Defaults:     httpDefaults,
@@ -15,7 +15,7 @@ var (
 	}
 	LoadKind = Kind{
 		Name:         KindLoad,
-		Help:         "latency, errors and throughput under constant-rate load, held to budgets; propagation too, while it runs",
+		Help:         "latency, errors and throughput under constant-rate load",
 		Fields:       []string{"service", "port", "expect", "load", "propagation", "budgets"},
 		Validate:     builtin((*validator).loadCheck),
 		Defaults:     loadDefaults,
@@ -23,7 +23,7 @@ var (
 	}
 	PropagationKind = Kind{
 		Name:         KindPropagation,
-		Help:         "write here, see it there: how long a write takes to show on every read, held to budgets",
+		Help:         "write here, see it there: how long a write takes to show",
 		Fields:       []string{"service", "port", "propagation", "budgets"},
 		Validate:     builtin((*validator).propagationCheck),
 		Defaults:     func(_ *Plan, c *Check) { c.Propagation.applyDefaults() },
@@ -31,7 +31,7 @@ var (
 	}
 	ProvenanceKind = Kind{
 		Name:     KindProvenance,
-		Help:     "the image every container or Swarm task runs against the intended one; mutable tags in a compose file",
+		Help:     "the image each container runs against the intended one",
 		Fields:   []string{"provenance"},
 		Validate: builtin((*validator).provenanceCheck),
 		Defaults: provenanceDefaults,
@@ -39,7 +39,7 @@ var (
 	}
 	IntegrityKind = Kind{
 		Name:         KindIntegrity,
-		Help:         "every manifest, config and layer of the images fetched from the registry and verified against its digest",
+		Help:         "every manifest, config and layer checked against its digest",
 		Fields:       []string{"integrity"},
 		Validate:     builtin((*validator).integrityCheck),
 		Defaults:     integrityDefaults,
@@ -48,7 +48,7 @@ var (
 	}
 	HygieneKind = Kind{
 		Name:         KindHygiene,
-		Help:         "containers that hold the stack's ports or names but belong to none of its owners",
+		Help:         "containers on the stack's ports or names that it does not own",
 		Fields:       []string{"hygiene"},
 		Validate:     builtin((*validator).hygieneCheck),
 		Images:       true,
@@ -56,7 +56,7 @@ var (
 	}
 	PackagesKind = Kind{
 		Name:                KindPackages,
-		Help:                "the packages of the old and the new image compared: changes nobody declared fail",
+		Help:                "package changes between the old and new image nobody declared",
 		Fields:              []string{"packages"},
 		Defaults:            packagesDefaults,
 		ReadsImageUnderTest: func(c *Check) bool { return c.Packages == nil || c.Packages.New == "" },
