@@ -24,8 +24,9 @@ type Kind struct {
 	// another field is refused, at that field.
 	Fields []string
 	// Validate checks what decoding cannot in a check of the kind,
-	// reporting each problem at its field. It runs only for checks whose
-	// fields all apply to the kind. Nil: nothing more to check.
+	// reporting each problem at its field. Name, timeout, port's range and
+	// fields the kind does not accept are checked for every kind. Nil:
+	// nothing more to check.
 	Validate func(c *Check, p Problems)
 	// Defaults fills in what a valid check of the kind leaves unset. Nil:
 	// no defaults besides those every check gets.
@@ -95,11 +96,13 @@ func RegisterKind(k Kind) {
 	}
 }
 
-// LookupKind returns the registered kind of that name.
+// LookupKind returns the registered kind of that name. Changing what it
+// returns changes nothing registered.
 func LookupKind(name string) (Kind, bool) {
 	registry.RLock()
 	defer registry.RUnlock()
 	k, ok := registry.byName[name]
+	k.Fields = slices.Clone(k.Fields)
 	return k, ok
 }
 
@@ -119,6 +122,7 @@ func registered() []Kind {
 	out := make([]Kind, len(registry.names))
 	for i, name := range registry.names {
 		out[i] = registry.byName[name]
+		out[i].Fields = slices.Clone(out[i].Fields)
 	}
 	return out
 }
