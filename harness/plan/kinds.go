@@ -72,7 +72,7 @@ func init() {
 }
 
 // builtin makes a validator method a kind's Validate: the built-in kinds
-// use the validator's helpers, which a kind of another package cannot.
+// use the validator's own methods, which a kind of another package cannot.
 func builtin(check func(v *validator, path string, c *Check)) func(*Check, Problems) {
 	return func(c *Check, p Problems) { check(p.v, p.path, c) }
 }
