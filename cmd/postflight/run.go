@@ -25,6 +25,7 @@ A replica stack is started from the plan's compose file with --new swapped in
 for the services under test, on a network of its own; everything it creates is
 labelled and removed at the end, on error and on SIGINT/SIGTERM.
 
+` + kindsHelp() + `
 ` + exitCodesHelp,
 		Example: `  # after a deploy, in CI
   postflight run -f postflight.yaml --new app:1.4.0 --old app:1.3.2 --report-dir reports

@@ -16,7 +16,9 @@ func newValidateCmd() *cobra.Command {
 		Long: `validate reads a plan strictly, as run does, and reports every mistake at once
 with its file, line and column: unknown keys, wrong types, bad durations,
 missing fields, references to services or checks that do not exist. It starts
-nothing. Exit code 0 when the plan is valid, 2 when it is not.`,
+nothing. Exit code 0 when the plan is valid, 2 when it is not.
+
+` + kindsHelp(),
 		Example: `  postflight validate -f postflight.yaml`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

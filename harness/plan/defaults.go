@@ -15,61 +15,84 @@ func (p *Plan) applyDefaults() {
 	}
 	for i := range p.Checks {
 		c := &p.Checks[i]
+		// Every check gets these, whatever its kind.
 		if c.Request.Method == "" {
 			c.Request.Method = http.MethodGet
 		}
-		// A load check without an expect keeps none: its answers need a
-		// 2xx or 3xx status, not exactly 200.
-		if c.Kind == KindHTTP && c.Expect.Status == 0 {
-			c.Expect.Status = http.StatusOK
-		}
 		setDefault(&c.Timeout, DefaultCheckTimeout)
 		setDefault(&c.RetryInterval, DefaultRetryInterval)
-		if c.Load != nil {
-			for j := range c.Load.Targets {
-				c.Load.Targets[j].applyDefaults(http.MethodGet)
-			}
-		}
-		if pv := c.Provenance; pv != nil {
-			if pv.Intended == "" {
-				pv.Intended = IntendedHighestSemver
-			}
-			pv.Compose = p.Resolve(pv.Compose)
-		}
-		if c.Kind == KindPackages && c.Packages == nil {
-			c.Packages = &PackagesSpec{}
-		}
-		if pk := c.Packages; pk != nil && len(pk.FailOn) == 0 {
-			pk.FailOn = []packages.Rule{packages.FailUnexpected, packages.FailRemoved, packages.FailDowngrade}
-		}
-		if c.Kind == KindIntegrity && c.Integrity == nil {
-			c.Integrity = &IntegritySpec{}
-		}
-		if in := c.Integrity; in != nil {
-			if len(in.Images) == 0 {
-				in.Images = []string{"new", "old"}
-			}
-			setDefault(&in.Timeout, DefaultIntegrityTimeout)
-		}
-		if pr := c.Propagation; pr != nil {
-			pr.Write.applyDefaults(http.MethodPut)
-			for j := range pr.Reads {
-				pr.Reads[j].applyDefaults(http.MethodGet)
-			}
-			if pr.Samples == 0 {
-				pr.Samples = DefaultPropagationSamples
-			}
-			if pr.Concurrency == 0 {
-				pr.Concurrency = DefaultPropagationConcurrency
-			}
-			setDefault(&pr.Interval, DefaultPropagationInterval)
-			setDefault(&pr.Timeout, DefaultPropagationTimeout)
+		if k, ok := LookupKind(c.Kind); ok && k.Defaults != nil {
+			k.Defaults(p, c)
 		}
 	}
 	if p.Policy.Inconclusive == "" {
 		p.Policy.Inconclusive = InconclusiveHold
 	}
 	setDefault(&p.Rollback.Timeout, DefaultRollbackLimit)
+}
+
+func httpDefaults(_ *Plan, c *Check) {
+	if c.Expect.Status == 0 {
+		c.Expect.Status = http.StatusOK
+	}
+}
+
+// loadDefaults leaves a load check without an expect without one: its
+// answers need a 2xx or 3xx status, not exactly 200.
+func loadDefaults(_ *Plan, c *Check) {
+	if c.Load != nil {
+		for j := range c.Load.Targets {
+			c.Load.Targets[j].applyDefaults(http.MethodGet)
+		}
+	}
+	c.Propagation.applyDefaults()
+}
+
+func provenanceDefaults(p *Plan, c *Check) {
+	if pv := c.Provenance; pv != nil {
+		if pv.Intended == "" {
+			pv.Intended = IntendedHighestSemver
+		}
+		pv.Compose = p.Resolve(pv.Compose)
+	}
+}
+
+func integrityDefaults(_ *Plan, c *Check) {
+	if c.Integrity == nil {
+		c.Integrity = &IntegritySpec{}
+	}
+	if len(c.Integrity.Images) == 0 {
+		c.Integrity.Images = []string{"new", "old"}
+	}
+	setDefault(&c.Integrity.Timeout, DefaultIntegrityTimeout)
+}
+
+func packagesDefaults(_ *Plan, c *Check) {
+	if c.Packages == nil {
+		c.Packages = &PackagesSpec{}
+	}
+	if len(c.Packages.FailOn) == 0 {
+		c.Packages.FailOn = []packages.Rule{packages.FailUnexpected, packages.FailRemoved, packages.FailDowngrade}
+	}
+}
+
+// applyDefaults fills in a propagation's unset values; nil has none.
+func (pr *Propagation) applyDefaults() {
+	if pr == nil {
+		return
+	}
+	pr.Write.applyDefaults(http.MethodPut)
+	for j := range pr.Reads {
+		pr.Reads[j].applyDefaults(http.MethodGet)
+	}
+	if pr.Samples == 0 {
+		pr.Samples = DefaultPropagationSamples
+	}
+	if pr.Concurrency == 0 {
+		pr.Concurrency = DefaultPropagationConcurrency
+	}
+	setDefault(&pr.Interval, DefaultPropagationInterval)
+	setDefault(&pr.Timeout, DefaultPropagationTimeout)
 }
 
 func setDefault(d *Duration, def time.Duration) {

@@ -110,7 +110,7 @@ type ExistingService struct {
 	URL string `yaml:"url"`
 }
 
-// Check kinds.
+// Names of the built-in check kinds (HTTPKind, LoadKind, ...).
 const (
 	KindHTTP        = "http"
 	KindLoad        = "load"
@@ -121,17 +121,18 @@ const (
 	KindPackages    = "packages"
 )
 
-// ImageKinds are the kinds `postflight check images` runs: they look at
-// images, registries and the host, not at the service's answers.
-var ImageKinds = []string{KindProvenance, KindIntegrity, KindHygiene, KindPackages}
+// ImageKinds are the kinds `postflight check images` runs: the registered
+// kinds with Images set, in the order they were registered. RegisterKind
+// keeps it.
+var ImageKinds []string
 
 // Check is one thing to verify. Kind selects which fields apply.
 type Check struct {
 	Name string `yaml:"name"`
-	// Kind is the check kind: "http" (a request and what must come back),
-	// "load" (latency, errors and throughput under constant-rate load,
-	// optionally with propagation measured meanwhile) or "propagation"
-	// (write here, see it there).
+	// Kind names a registered kind (see Kinds): "http" (a request and what
+	// must come back), "load" (latency, errors and throughput under
+	// constant-rate load, optionally with propagation measured meanwhile),
+	// "propagation" (write here, see it there), and the image kinds.
 	Kind string `yaml:"kind"`
 	// Service names the stack service the request goes to; Port picks one
 	// of its ports when it has several. URL, instead, is an absolute URL.
@@ -480,33 +481,18 @@ type ServicePort struct {
 	Port    int
 }
 
-// ServicePorts lists the stack services a check sends requests to.
+// ServicePorts lists the stack services a check sends requests to, as its
+// kind says (Kind.ServicePorts). A check without a kind, built in Go, is
+// an http check.
 func (c Check) ServicePorts() []ServicePort {
+	k, ok := LookupKind(cmp.Or(c.Kind, KindHTTP))
+	if !ok || k.ServicePorts == nil {
+		return nil
+	}
 	var out []ServicePort
-	add := func(service string, port int) {
-		if service != "" && !slices.Contains(out, ServicePort{service, port}) {
-			out = append(out, ServicePort{service, port})
-		}
-	}
-	endpoint := func(e Endpoint) {
-		if e.URL == "" {
-			add(cmp.Or(e.Service, c.Service), e.Port)
-		}
-	}
-	if c.Kind == KindHTTP || c.Kind == "" {
-		if c.URL == "" {
-			add(c.Service, c.Port)
-		}
-	}
-	if c.Load != nil {
-		for _, t := range c.Load.Targets {
-			endpoint(t)
-		}
-	}
-	if p := c.Propagation; p != nil {
-		endpoint(p.Write)
-		for _, r := range p.Reads {
-			endpoint(r)
+	for _, sp := range k.ServicePorts(&c) {
+		if sp.Service != "" && !slices.Contains(out, sp) {
+			out = append(out, sp)
 		}
 	}
 	return out

@@ -8,7 +8,10 @@ package plan
 // check could pass while it answers 500.
 func (p *Plan) MeasuresReplica() bool {
 	for _, c := range p.Checks {
-		if len(c.ServicePorts()) > 0 || (c.Kind == KindPackages && (c.Packages == nil || c.Packages.New == "")) {
+		if len(c.ServicePorts()) > 0 {
+			return true
+		}
+		if k, ok := LookupKind(c.Kind); ok && k.ReadsImageUnderTest != nil && k.ReadsImageUnderTest(&c) {
 			return true
 		}
 	}

@@ -15,9 +15,9 @@ import (
 	"unicode/utf8"
 )
 
-// Check kinds, rollback drivers and HTTP methods a plan may name.
+// Rollback drivers and HTTP methods a plan may name. The check kinds are
+// the registered ones (RegisterKind).
 var (
-	checkKinds      = []string{KindHTTP, KindLoad, KindPropagation, KindProvenance, KindIntegrity, KindHygiene, KindPackages}
 	rollbackDrivers = []string{"command", "swarm", "docker", "webhook"}
 	httpMethods     = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 )
@@ -312,30 +312,26 @@ func (v *validator) checks() {
 				names[c.Name] = path + ".name"
 			}
 		}
-		if v.nonEmpty(path, "kind", c.Kind) && !slices.Contains(checkKinds, c.Kind) {
-			v.fail(path+".kind", "unknown check kind %q; known kinds are %s%s", c.Kind, quoteList(checkKinds), didYouMean(c.Kind, checkKinds))
+		kind, known := LookupKind(c.Kind)
+		if v.nonEmpty(path, "kind", c.Kind) && !known {
+			names := kindNames(func(Kind) bool { return true })
+			v.fail(path+".kind", "unknown check kind %q; known kinds are %s%s", c.Kind, quoteList(names), didYouMean(c.Kind, names))
 		}
-		v.kindOnly(path, c)
+		v.kindOnly(path, c, kind)
 		v.positive(path+".timeout", c.Timeout)
 		v.between(path+".port", c.Port, 1, 65535, "a port")
-		switch c.Kind {
-		case KindHTTP:
-			v.target(path, c)
-			v.request(path+".request", c.Request)
-			v.expect(path+".expect", c.Expect)
-			v.between(path+".retries", c.Retries, 0, MaxRetries, "a number of retries")
-		case KindLoad:
-			v.loadCheck(path, c)
-		case KindPropagation:
-			v.propagationCheck(path, c)
-		case KindProvenance:
-			v.provenanceCheck(path, c)
-		case KindIntegrity:
-			v.integrityCheck(path, c)
-		case KindHygiene:
-			v.hygieneCheck(path, c)
+		if known && kind.Validate != nil {
+			kind.Validate(c, Problems{v: v, path: path})
 		}
 	}
+}
+
+// httpCheck validates an "http" check.
+func (v *validator) httpCheck(path string, c *Check) {
+	v.target(path, c)
+	v.request(path+".request", c.Request)
+	v.expect(path+".expect", c.Expect)
+	v.between(path+".retries", c.Retries, 0, MaxRetries, "a number of retries")
 }
 
 // printableName refuses a name with a control character or invalid UTF-8.
@@ -501,20 +497,22 @@ func (v *validator) rollback() {
 		at := fmt.Sprintf("%s.verify[%d]", path, i)
 		if !slices.Contains(checks, name) {
 			v.fail(at, "no check is named %q%s", name, didYouMean(name, checks))
-		} else if why, ok := cannotVerify[kinds[name]]; ok {
-			v.fail(at, "check %q is %s check: %s, so it cannot verify a rollback; name a check of what runs (http, load, propagation or provenance)",
-				name, article(kinds[name]), why)
+		} else if k, _ := LookupKind(kinds[name]); k.CannotVerify != "" {
+			// Its answer does not depend on what runs: after a rollback
+			// that did nothing it passes as it did before.
+			verifiers := kindNames(func(k Kind) bool { return k.CannotVerify == "" })
+			v.fail(at, "check %q is %s check: %s, so it cannot verify a rollback; name a check of what runs (%s)",
+				name, article(kinds[name]), k.CannotVerify, orList(verifiers))
 		}
 	}
 }
 
-// cannotVerify are the check kinds whose answer does not depend on what
-// runs: after a rollback that did nothing they pass as they did before, so
-// passing them is no evidence that the old version is back.
-var cannotVerify = map[string]string{
-	KindPackages:  "it compares images, not what runs",
-	KindIntegrity: "it looks at the registry, not at what runs",
-	KindHygiene:   "it looks at the host's other containers and ports, not at what runs",
+// orList renders names as "a, b or c".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // article puts "a" or "an" before a word.

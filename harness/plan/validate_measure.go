@@ -3,37 +3,20 @@ package plan
 import (
 	"fmt"
 
-	"maps"
 	"slices"
 	"strings"
 	"time"
 )
 
-// kindFields are the keys that belong to one kind of check only.
-var kindFields = map[string][]string{
-	"request":        {KindHTTP},
-	"expect":         {KindHTTP, KindLoad},
-	"url":            {KindHTTP},
-	"port":           {KindHTTP, KindLoad, KindPropagation},
-	"retries":        {KindHTTP},
-	"retry_interval": {KindHTTP},
-	"load":           {KindLoad},
-	"propagation":    {KindLoad, KindPropagation},
-	"budgets":        {KindLoad, KindPropagation},
-	"service":        {KindHTTP, KindLoad, KindPropagation},
-	"provenance":     {KindProvenance},
-	"integrity":      {KindIntegrity},
-	"hygiene":        {KindHygiene},
-	"packages":       {KindPackages},
-}
-
-// kindOnly reports keys given to a check of a kind they do not apply to.
-func (v *validator) kindOnly(path string, c *Check) {
-	for _, field := range slices.Sorted(maps.Keys(kindFields)) {
-		kinds := kindFields[field]
-		if v.has(path+"."+field) && !slices.Contains(kinds, c.Kind) {
-			v.failKey(path+"."+field, "%s does not apply to a %q check; it is for kind %s", field, c.Kind, quoteList(kinds))
+// kindOnly reports fields given to a check of a kind they do not apply to.
+// A check of an unknown kind (the zero Kind) has none of them.
+func (v *validator) kindOnly(path string, c *Check, kind Kind) {
+	for _, field := range checkFields {
+		if !v.has(path+"."+field) || kind.accepts(field) {
+			continue
 		}
+		kinds := kindNames(func(k Kind) bool { return k.accepts(field) })
+		v.failKey(path+"."+field, "%s does not apply to a %q check; it is for kind %s", field, c.Kind, quoteList(kinds))
 	}
 }
 
