@@ -11,12 +11,13 @@ import (
 
 // The built-in kinds: one line each.
 func init() {
-	Register(Checker{Kind: plan.KindHTTP, Run: runHTTP})
-	Register(Checker{Kind: plan.KindLoad, Run: runLoad})
-	Register(Checker{Kind: plan.KindPropagation, Run: runPropagation})
-	for _, kind := range []string{plan.KindProvenance, plan.KindIntegrity, plan.KindHygiene, plan.KindPackages} {
-		Register(Checker{Kind: kind, Run: runImageCheck, StackFree: true})
-	}
+	Register(Checker{Kind: plan.HTTPKind, Run: runHTTP})
+	Register(Checker{Kind: plan.LoadKind, Run: runLoad})
+	Register(Checker{Kind: plan.PropagationKind, Run: runPropagation})
+	Register(Checker{Kind: plan.ProvenanceKind, Run: imageCheck(imagecheck.Provenance)})
+	Register(Checker{Kind: plan.IntegrityKind, Run: imageCheck(imagecheck.Integrity)})
+	Register(Checker{Kind: plan.HygieneKind, Run: imageCheck(imagecheck.Hygiene)})
+	Register(Checker{Kind: plan.PackagesKind, Run: imageCheck(imagecheck.Packages)})
 }
 
 func runHTTP(ctx context.Context, c plan.Check, env Env) result.Result {
@@ -31,6 +32,9 @@ func runPropagation(ctx context.Context, c plan.Check, env Env) result.Result {
 	return check.RunPropagation(ctx, c, env.Phase, env.Endpoints)
 }
 
-func runImageCheck(ctx context.Context, c plan.Check, env Env) result.Result {
-	return imagecheck.Run(ctx, c, env.Phase, imagecheck.Env{NewImage: env.NewImage, OldImage: env.OldImage, RunID: env.RunID})
+// imageCheck adapts a check of images, registries or the host.
+func imageCheck(run func(context.Context, plan.Check, string, imagecheck.Env) result.Result) func(context.Context, plan.Check, Env) result.Result {
+	return func(ctx context.Context, c plan.Check, env Env) result.Result {
+		return run(ctx, c, env.Phase, imagecheck.Env{NewImage: env.NewImage, OldImage: env.OldImage, RunID: env.RunID})
+	}
 }

@@ -43,7 +43,7 @@ func (ph Phase) Run(ctx context.Context) []result.Result {
 	var wg sync.WaitGroup
 	var onStack []int
 	for i, c := range ph.Checks {
-		if ck, ok := Lookup(kindOf(c)); ok && ck.StackFree {
+		if ck, ok := Lookup(kindOf(c)); ok && ck.Kind.Images {
 			wg.Go(func() { s.run(ctx, i, ph.Env) })
 		} else {
 			onStack = append(onStack, i)

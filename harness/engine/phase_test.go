@@ -33,7 +33,7 @@ func newGate(t *testing.T, name string) *gate {
 }
 
 func init() {
-	Register(Checker{Kind: "test-wait", StackFree: true, Run: func(ctx context.Context, c plan.Check, env Env) result.Result {
+	Register(Checker{Kind: plan.Kind{Name: "test-wait", Images: true}, Run: func(ctx context.Context, c plan.Check, env Env) result.Result {
 		v, _ := gates.Load(c.Name)
 		g := v.(*gate)
 		close(g.started)
@@ -44,7 +44,7 @@ func init() {
 			return result.Result{Status: slo.Pass, Reason: "released"}
 		}
 	}})
-	Register(Checker{Kind: "test-fail", Run: func(ctx context.Context, c plan.Check, env Env) result.Result {
+	Register(Checker{Kind: plan.Kind{Name: "test-fail"}, Run: func(ctx context.Context, c plan.Check, env Env) result.Result {
 		return result.Result{Status: slo.Fail, Reason: "wrong answer"}
 	}})
 }
@@ -221,8 +221,8 @@ func TestAnInterruptedPhasePassesNothing(t *testing.T) {
 func TestRegisterRefusesMistakes(t *testing.T) {
 	for name, c := range map[string]Checker{
 		"no kind":   {Run: func(context.Context, plan.Check, Env) result.Result { return result.Result{} }},
-		"no run":    {Kind: "x"},
-		"duplicate": {Kind: plan.KindHTTP, Run: func(context.Context, plan.Check, Env) result.Result { return result.Result{} }},
+		"no run":    {Kind: plan.Kind{Name: "x"}},
+		"duplicate": {Kind: plan.HTTPKind, Run: func(context.Context, plan.Check, Env) result.Result { return result.Result{} }},
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
@@ -232,5 +232,20 @@ func TestRegisterRefusesMistakes(t *testing.T) {
 			}()
 			Register(c)
 		})
+	}
+}
+
+// Every kind a plan may name runs, and every kind that runs is one a plan
+// may name.
+func TestEveryPlanKindRuns(t *testing.T) {
+	for _, k := range plan.Kinds() {
+		if _, ok := Lookup(k.Name); !ok {
+			t.Errorf("plans may name kind %q, which has no checker", k.Name)
+		}
+	}
+	for _, name := range Kinds() {
+		if _, ok := plan.LookupKind(name); !ok {
+			t.Errorf("kind %q runs but plans cannot name it", name)
+		}
 	}
 }

@@ -33,18 +33,18 @@ type Env struct {
 	NewImage, OldImage, RunID string
 }
 
-// Checker is one kind of check.
+// Checker is one kind of check: what a plan may say of it, and how it runs.
 type Checker struct {
-	// Kind is the name plans give it ("http").
-	Kind string
+	// Kind is the kind as plans know it: its name, the fields it accepts,
+	// its validation, defaults and help. A kind whose Images is set never
+	// talks to the stack under test (it looks at images, registries or the
+	// host): its checks start with the phase, beside the stack coming up
+	// and the other checks.
+	Kind plan.Kind
 	// Run measures one check of this kind and judges it. A check that could
 	// not measure returns an inconclusive result (result.Unmeasured), never
 	// a pass.
 	Run func(ctx context.Context, c plan.Check, env Env) result.Result
-	// StackFree says checks of this kind never talk to the stack under
-	// test (they look at images, registries or the host): they start with
-	// the phase, beside the stack coming up and the other checks.
-	StackFree bool
 }
 
 var (
@@ -52,18 +52,26 @@ var (
 	checkers = map[string]Checker{}
 )
 
-// Register adds a kind of check. It panics on a nameless kind, a kind
-// without Run, and a kind registered twice: all are programming errors.
+// Register adds a kind of check: plans may name it from then on
+// (plan.RegisterKind), and phases run it. The built-in kinds' plan side is
+// registered by the plan package itself, which knows their fields; for
+// them Register adds the run side alone. It panics on a nameless kind, a
+// kind without Run, and a kind registered twice: all are programming
+// errors.
 func Register(c Checker) {
-	if c.Kind == "" || c.Run == nil {
+	name := c.Kind.Name
+	if name == "" || c.Run == nil {
 		panic("engine: Register needs a kind and its Run")
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if _, dup := checkers[c.Kind]; dup {
-		panic(fmt.Sprintf("engine: check kind %q registered twice", c.Kind))
+	if _, dup := checkers[name]; dup {
+		panic(fmt.Sprintf("engine: check kind %q registered twice", name))
 	}
-	checkers[c.Kind] = c
+	if _, builtin := plan.LookupKind(name); !builtin {
+		plan.RegisterKind(c.Kind)
+	}
+	checkers[name] = c
 }
 
 // Lookup returns the checker of a kind.

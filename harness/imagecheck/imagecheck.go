@@ -30,23 +30,33 @@ type Env struct {
 	RunID string
 }
 
-// Run runs a provenance, integrity or hygiene check.
-func Run(ctx context.Context, c plan.Check, phase string, env Env) result.Result {
+// Provenance runs a provenance check: what each container runs against
+// what it should.
+func Provenance(ctx context.Context, c plan.Check, phase string, env Env) result.Result {
+	return folded(c, phase, func() ([]result.Result, error) { return runProvenance(ctx, c.Provenance) })
+}
+
+// Integrity runs an integrity check: every blob of the images fetched from
+// their registry and verified.
+func Integrity(ctx context.Context, c plan.Check, phase string, env Env) result.Result {
+	return folded(c, phase, func() ([]result.Result, error) { return runIntegrity(ctx, c.Integrity, env), nil })
+}
+
+// Hygiene runs a hygiene check: orphans and held ports on the host.
+func Hygiene(ctx context.Context, c plan.Check, phase string, env Env) result.Result {
+	return folded(c, phase, func() ([]result.Result, error) { return runHygiene(ctx, c.Hygiene, env) })
+}
+
+// Packages runs a packages check: the package diff of the new image
+// against the old one, held to the check's policy.
+func Packages(ctx context.Context, c plan.Check, phase string, env Env) result.Result {
+	return runPackages(ctx, c, phase, env)
+}
+
+// folded runs the parts of a check and folds them into its result.
+func folded(c plan.Check, phase string, run func() ([]result.Result, error)) result.Result {
 	start := time.Now()
-	var parts []result.Result
-	var err error
-	switch c.Kind {
-	case plan.KindProvenance:
-		parts, err = runProvenance(ctx, c.Provenance)
-	case plan.KindIntegrity:
-		parts = runIntegrity(ctx, c.Integrity, env)
-	case plan.KindHygiene:
-		parts, err = runHygiene(ctx, c.Hygiene, env)
-	case plan.KindPackages:
-		return runPackages(ctx, c, phase, env)
-	default:
-		err = fmt.Errorf("not an image check: kind %q", c.Kind)
-	}
+	parts, err := run()
 	res := fold(c.Name, c.Kind, phase, parts)
 	if err != nil {
 		res.Status = slo.Worst(res.Status, slo.Inconclusive)

@@ -25,7 +25,7 @@ func TestIntegritySilentRegistryIsInconclusiveWithinItsTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	start := time.Now()
-	res := imagecheck.Run(ctx, c, "check", imagecheck.Env{NewImage: host + "/app:2", OldImage: host + "/app:1"})
+	res := imagecheck.Integrity(ctx, c, "check", imagecheck.Env{NewImage: host + "/app:2", OldImage: host + "/app:1"})
 	took := time.Since(start)
 	t.Logf("%s after %s: %s", res.Status, took.Round(time.Millisecond), res.Reason)
 	if res.Status != slo.Inconclusive {

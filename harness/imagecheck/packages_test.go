@@ -57,7 +57,7 @@ func TestPackagesCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := Run(context.Background(), tt.c, "check", Env{})
+			r := Packages(context.Background(), tt.c, "check", Env{})
 			if r.Status != tt.want || !strings.Contains(r.Reason, tt.reasonHas) {
 				t.Errorf("status %s, reason %q; want %s with %q", r.Status, r.Reason, tt.want, tt.reasonHas)
 			}
