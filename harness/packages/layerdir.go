@@ -27,10 +27,12 @@ var opaqueAttrs = []string{"trusted.overlay.opaque", "user.overlay.opaque", "use
 // a cataloger reads are opened, and only what it reads of them is read.
 // Files are opened through an os.Root: no symlink leads out of the layer.
 //
-// Entries are walked in lexical order, the order of the tar the daemon
-// writes of a layer it committed, so that hard links are told apart as the
-// tar tells them: the first path of an inode is the file, the others links
-// to it.
+// Entries are walked in lexical order, as Docker's archiver walks a
+// directory, and hard links are told apart as a layer's tar tells them: the
+// first path of an inode is the file, the others links to it. (A layer
+// pulled or loaded keeps the order of its own tar; where that differs, a
+// file linked at two paths that different catalogers read can be read at
+// the other path.)
 func scanLayerDir(ctx context.Context, dir string, b *budget) (*layerIndex, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
