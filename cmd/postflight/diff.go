@@ -27,6 +27,10 @@ RPM, Alpine (apk), Python (dist-info and egg-info in site-packages and
 dist-packages), Node (node_modules) and Go (the build information of Go
 executables). Versions are printed exactly as recorded and ordered by each
 ecosystem's own rules (Debian epochs and ~, RPM, apk, PEP 440, semver).
+An image in the local daemon is read from its storage driver's layer
+directories (overlay2, fuse-overlayfs) when postflight runs as root on the
+daemon's host, only the package files opened; otherwise it is exported with
+docker save. The output says which, and why not the layer store.
 Layers are applied with their whiteouts and streamed, not extracted: the
 one file written to disk is an RPM database, copied to a temporary file
 ($TMPDIR) while it is read (SQLite needs a file), at most 128 MiB with runs

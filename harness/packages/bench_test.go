@@ -325,6 +325,29 @@ func benchDiff(b *testing.B, bytes int64, oldRef, newRef string, wantChanges int
 	})
 }
 
+// benchDaemonDiff is benchDiff of two daemon images, read from the layer
+// store or exported; it is skipped where the layer store is not read.
+func benchDaemonDiff(b *testing.B, bytes int64, oldRef, newRef string, wantChanges int, layerStore bool) {
+	if layerStore {
+		d, err := Compare(context.Background(), oldRef, newRef)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if d.New.Read.Method != FromLayerStore {
+			b.Skipf("the layer store is not read here: %s", d.New.Read)
+		}
+	}
+	benchDiff(b, bytes, oldRef, newRef, wantChanges, WithLayerStore(layerStore))
+}
+
+// perOp is the time one iteration of a finished benchmark took.
+func perOp(b *testing.B) time.Duration {
+	if b.N == 0 {
+		return 0
+	}
+	return b.Elapsed() / time.Duration(b.N)
+}
+
 // BenchmarkDiff diffs two ~300 MB images with ~750 packages from each kind
 // of source; with syft on PATH (or $SYFT), syft lists the same images'
 // packages for comparison. Run with: go test -run '^$' -bench Diff
@@ -348,9 +371,10 @@ func BenchmarkDiff(b *testing.B) {
 	})
 	if _, err := exec.LookPath("docker"); err == nil && exec.Command("docker", "info").Run() == nil {
 		archive := benchLoad(b, bi)
+		var save, export time.Duration
 		b.Run("daemon/docker-save-only", func(b *testing.B) {
-			// The floor of the daemon benchmarks: the daemon writing
-			// both images as a tar, read and thrown away.
+			// The floor of the export: the daemon writing both
+			// images as a tar, read and thrown away.
 			cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
 			if err != nil {
 				b.Fatal(err)
@@ -365,12 +389,26 @@ func BenchmarkDiff(b *testing.B) {
 				_, err = io.Copy(io.Discard, rc)
 				return err
 			})
+			save = perOp(b)
 		})
-		b.Run("daemon/distinct", func(b *testing.B) {
-			benchDiff(b, bi.bytesDistinct, "postflight-bench:old", "postflight-bench:distinct", benchDistinctChanges)
+		b.Run("daemon/distinct/docker-save", func(b *testing.B) {
+			benchDaemonDiff(b, bi.bytesDistinct, "postflight-bench:old", "postflight-bench:distinct", benchDistinctChanges, false)
+			export = perOp(b)
 		})
-		b.Run("daemon/shared-base", func(b *testing.B) {
-			benchDiff(b, bi.bytesShared, "postflight-bench:old", "postflight-bench:shared", benchSharedChanges)
+		b.Run("daemon/distinct/layer-store", func(b *testing.B) {
+			benchDaemonDiff(b, bi.bytesDistinct, "postflight-bench:old", "postflight-bench:distinct", benchDistinctChanges, true)
+			// Side by side: the layer store's time over docker save's
+			// alone, and over the export's whole diff.
+			if store := perOp(b); save > 0 && export > 0 {
+				b.ReportMetric(float64(store)/float64(save), "x-save-alone")
+				b.ReportMetric(float64(store)/float64(export), "x-export")
+			}
+		})
+		b.Run("daemon/shared-base/layer-store", func(b *testing.B) {
+			benchDaemonDiff(b, bi.bytesShared, "postflight-bench:old", "postflight-bench:shared", benchSharedChanges, true)
+		})
+		b.Run("daemon/shared-base/docker-save", func(b *testing.B) {
+			benchDaemonDiff(b, bi.bytesShared, "postflight-bench:old", "postflight-bench:shared", benchSharedChanges, false)
 		})
 		b.Run("docker-archive/distinct", func(b *testing.B) {
 			benchDiff(b, bi.bytesDistinct, "docker-archive:"+archive+":postflight-bench:old", "docker-archive:"+archive+":postflight-bench:distinct", benchDistinctChanges)

@@ -135,3 +135,30 @@ func (s *streamReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// skip skips n bytes of the stream: seeked over when the stream is a file
+// (in a layer directory), read and discarded otherwise. Like io.CopyN, it
+// returns io.EOF when the stream ends first.
+func (s *streamReader) skip(n int64) (int64, error) {
+	sk, ok := s.r.(io.Seeker)
+	if !ok {
+		return io.CopyN(io.Discard, s, n)
+	}
+	at, err := sk.Seek(0, io.SeekCurrent)
+	if err == nil {
+		var end int64
+		if end, err = sk.Seek(0, io.SeekEnd); err == nil {
+			to := min(at+n, end)
+			if _, err = sk.Seek(to, io.SeekStart); err == nil {
+				if to < at+n {
+					return to - at, io.EOF
+				}
+				return n, nil
+			}
+		}
+	}
+	if s.err == nil {
+		s.err = err
+	}
+	return 0, err
+}

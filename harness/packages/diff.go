@@ -72,7 +72,8 @@ type Diff struct {
 
 // Compare reads two images (see ParseReference) and returns how their
 // packages differ. Work is shared: a layer both images have is read once,
-// and two images in the local daemon come out of one docker save. An image
+// and two images in the local daemon are read from its layer store, or
+// come out of one docker save (see Image.Read). An image
 // that cannot be read is an error; entries that cannot be read are
 // Problems in the Diff.
 func Compare(ctx context.Context, oldRef, newRef string, opts ...Option) (*Diff, error) {

@@ -10,7 +10,12 @@
 // Layers are applied in order with their whiteouts and opaque directories,
 // each layer's tar is streamed once, and only package databases, package
 // metadata files and the build information of executables are kept: an image
-// is never extracted to disk. The one file written is an RPM database,
+// is never extracted to disk. An image in the local daemon is read from the
+// layer directories of its overlay storage driver (overlay2,
+// fuse-overlayfs) when postflight runs beside the daemon as root: only the
+// package files are opened there, and the parts of executables that hold
+// no build information are seeked over. Otherwise it is exported with
+// docker save; Image.Read says which, and why. The one file written is an RPM database,
 // copied to a bounded, sparse temporary file while it is read.
 //
 // Image content is untrusted, and every read of it is bounded (limit.go):

@@ -102,6 +102,23 @@ func (d *Diff) summaryLine() string {
 	return fmt.Sprintf("%d %s (%s), %d packages unchanged", len(d.Changes), plural(len(d.Changes), "change"), strings.Join(per, "; "), d.Unchanged)
 }
 
+// readLines say how the images in the local daemon were read: once when
+// both were read alike.
+func (d *Diff) readLines() []string {
+	o, n := d.Old.Read, d.New.Read
+	switch {
+	case o != nil && n != nil && *o == *n:
+		return []string{"both " + o.String()}
+	case o != nil && n != nil:
+		return []string{"old " + o.String(), "new " + n.String()}
+	case o != nil:
+		return []string{"old " + o.String()}
+	case n != nil:
+		return []string{"new " + n.String()}
+	}
+	return nil
+}
+
 // displayName is a change's package name, with its architecture when
 // another change is about the same package on another one (libc6 on amd64
 // and on i386).

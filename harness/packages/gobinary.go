@@ -322,11 +322,28 @@ func (o *offsetReader) limitErr(err error) error {
 	return nil
 }
 
-// skipTo discards the stream up to offset off.
+// skipTo discards the stream up to offset off, no further than the limit;
+// a stream that can skip without reading (a file) skips.
 func (o *offsetReader) skipTo(off uint64) error {
 	if off < o.off {
 		return fmt.Errorf("cannot go back from offset %d to %d", o.off, off)
 	}
-	_, err := io.CopyN(io.Discard, o, int64(off-o.off))
-	return err
+	sk, ok := o.r.(interface{ skip(int64) (int64, error) })
+	if !ok {
+		_, err := io.CopyN(io.Discard, o, int64(off-o.off))
+		return err
+	}
+	to := off
+	if o.limit > 0 {
+		to = min(off, o.limit)
+	}
+	n, err := sk.skip(int64(to - o.off))
+	o.off += uint64(n)
+	switch {
+	case err != nil:
+		return err
+	case to < off:
+		return errScanLimit
+	}
+	return nil
 }

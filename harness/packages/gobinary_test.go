@@ -6,9 +6,11 @@ import (
 	"debug/buildinfo"
 	"debug/elf"
 	"encoding/binary"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -219,5 +221,64 @@ func TestGoCatalogerReportsOldExecutables(t *testing.T) {
 	}
 	if rec == nil || len(rec.problems) != 1 || !rec.problems[0].whole || rec.problems[0].File != "/usr/local/bin/legacy" || !strings.Contains(rec.problems[0].Message, "before 1.18") {
 		t.Fatalf("record %+v, want one problem about the whole file", rec)
+	}
+}
+
+// countingReaderAt counts the bytes read through it.
+type countingReaderAt struct {
+	r io.ReaderAt
+	n int64
+}
+
+func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.n += int64(n)
+	return n, err
+}
+
+// An executable read from a file (a layer directory) is seeked over up to
+// the segments that may hold its build information, and reads as the same
+// executable streamed out of a tar, whole or cut short.
+func TestGoBuildInfoSeeksAsItStreams(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{self, filepath.Join(runtime.GOROOT(), "bin", "go"), "/usr/sbin/dockerd", "/usr/bin/runc"} {
+		f, err := os.Open(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, size := range []int64{fi.Size(), fi.Size() / 2, 4096} {
+			ctx := context.Background()
+			streamed, err := goCataloger{}.read(ctx, p, chunky{io.NewSectionReader(f, 0, size), 4093})
+			if err != nil {
+				t.Fatal(err)
+			}
+			counted := &countingReaderAt{r: f}
+			seeked, err := goCataloger{}.read(ctx, p, io.NewSectionReader(counted, 0, size))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(seeked, streamed) {
+				t.Errorf("%s, first %d bytes: seeked %+v, streamed %+v", p, size, seeked, streamed)
+			}
+			if size == fi.Size() && (streamed == nil || len(streamed.packages) == 0) {
+				t.Errorf("%s: no build information", p)
+			}
+			// A position-independent executable is searched through
+			// its relocation read-only data first: a third of dockerd.
+			if size == fi.Size() && counted.n > fi.Size()/2 {
+				t.Errorf("%s: read %d of its %d bytes, seeking", p, counted.n, fi.Size())
+			}
+		}
 	}
 }

@@ -55,16 +55,7 @@ func scanLayer(ctx context.Context, r io.Reader, b *budget) (*layerIndex, error)
 		if err := b.spend(1, len(p)+16); err != nil { // a path and its string header
 			return nil, err
 		}
-		dir, base := path.Split(p)
-		if strings.HasPrefix(base, whiteoutPrefix) {
-			switch {
-			case base == whiteoutOpaque:
-				li.opaque = append(li.opaque, path.Clean(dir))
-			case strings.HasPrefix(base, whiteoutMeta):
-				// AUFS bookkeeping (.wh..wh.plnk, .wh..wh.aufs): not files.
-			default:
-				li.hidden = append(li.hidden, dir+strings.TrimPrefix(base, whiteoutPrefix))
-			}
+		if li.whiteout(p) {
 			continue
 		}
 		switch hdr.Typeflag {
@@ -89,20 +80,50 @@ func scanLayer(ctx context.Context, r io.Reader, b *budget) (*layerIndex, error)
 				}
 			}
 		case tar.TypeLink:
-			// A link is a package file only where a cataloger reads
-			// one: a database linked to elsewhere is not read there.
-			if rec, ok := li.files[cleanPath(hdr.Linkname)]; ok && linkRead(p, rec) {
-				rec = rec.at(p)
-				if err := b.spend(len(rec.packages)+len(rec.problems), rec.size()); err != nil {
-					return nil, err
-				}
-				li.files[p] = rec
-				continue
+			if err := li.link(p, cleanPath(hdr.Linkname), b); err != nil {
+				return nil, err
 			}
+			continue
 		}
 		delete(li.files, p)
 		li.others = append(li.others, p)
 	}
+}
+
+// whiteout records p when its name makes it a whiteout, an opaque marker
+// or overlay bookkeeping, as a layer's tar names them, and reports whether
+// it did.
+func (li *layerIndex) whiteout(p string) bool {
+	dir, base := path.Split(p)
+	if !strings.HasPrefix(base, whiteoutPrefix) {
+		return false
+	}
+	switch {
+	case base == whiteoutOpaque:
+		li.opaque = append(li.opaque, path.Clean(dir))
+	case strings.HasPrefix(base, whiteoutMeta):
+		// AUFS bookkeeping (.wh..wh.plnk, .wh..wh.aufs): not files.
+	default:
+		li.hidden = append(li.hidden, dir+strings.TrimPrefix(base, whiteoutPrefix))
+	}
+	return true
+}
+
+// link records a hard link at p to the file first. A link is a package
+// file only where a cataloger reads one: a database linked to elsewhere is
+// not read there.
+func (li *layerIndex) link(p, first string, b *budget) error {
+	if rec, ok := li.files[first]; ok && linkRead(p, rec) {
+		rec = rec.at(p)
+		if err := b.spend(len(rec.packages)+len(rec.problems), rec.size()); err != nil {
+			return err
+		}
+		li.files[p] = rec
+		return nil
+	}
+	delete(li.files, p)
+	li.others = append(li.others, p)
+	return nil
 }
 
 // readFile reads one package file of the given size, or records that it is

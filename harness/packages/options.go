@@ -28,6 +28,9 @@ type options struct {
 	platform v1.Platform
 	remote   []remote.Option
 	jobs     int
+	// layerStore reads daemon images from the daemon's layer
+	// directories when it can.
+	layerStore bool
 }
 
 // DefaultJobs is how many layers are read at once from registries and
@@ -39,6 +42,8 @@ func newOptions(opts []Option) *options {
 		keychain: authn.DefaultKeychain,
 		platform: v1.Platform{OS: "linux", Architecture: runtime.GOARCH},
 		jobs:     DefaultJobs,
+
+		layerStore: true,
 	}
 	for _, opt := range opts {
 		opt(o)
@@ -70,3 +75,8 @@ func WithRemoteOptions(opts ...remote.Option) Option {
 // WithJobs sets how many layers are read at once from registries and
 // layouts.
 func WithJobs(n int) Option { return func(o *options) { o.jobs = n } }
+
+// WithLayerStore sets whether images in the local daemon are read from the
+// layer directories of its overlay storage driver when postflight runs
+// beside it as root (the default), or always exported with docker save.
+func WithLayerStore(on bool) Option { return func(o *options) { o.layerStore = on } }

@@ -23,7 +23,7 @@ type reader struct {
 	budget  *budget
 
 	mu     sync.Mutex
-	layers map[string]*sharedLayer // by blob digest
+	layers map[string]*sharedLayer // by blob digest or layer directory
 }
 
 // sharedLayer is a layer being read or read, for every image that has it.
@@ -44,7 +44,7 @@ func (rd *reader) close() {
 }
 
 // read reads the images refs name, in order. Images in the daemon are read
-// together, out of one docker save.
+// first, together: from its layer store, or out of one docker save.
 func (rd *reader) read(ctx context.Context, refs []Reference) ([]*Inventory, error) {
 	invs := make([]*Inventory, len(refs))
 	var daemon []int
@@ -154,7 +154,9 @@ func (rd *reader) readImage(ctx context.Context, r Reference, img v1.Image, veri
 			if err != nil {
 				return fmt.Errorf("layer %d/%d: %w", i+1, len(layers), err)
 			}
-			idx, err := rd.layer(gctx, l, d, verify)
+			idx, err := rd.shared(gctx, d.String(), func() (*layerIndex, error) {
+				return scanV1Layer(gctx, l, d, verify, rd.budget)
+			})
 			if err != nil {
 				return fmt.Errorf("layer %d/%d %s: %w", i+1, len(layers), shortDigest(d.String()), err)
 			}
@@ -168,13 +170,14 @@ func (rd *reader) readImage(ctx context.Context, r Reference, img v1.Image, veri
 	return newInventory(im, indexes), nil
 }
 
-// layer reads a layer blob once for all the images that have it.
-func (rd *reader) layer(ctx context.Context, l v1.Layer, digest v1.Hash, verify bool) (*layerIndex, error) {
+// shared reads a layer once for all the images that have it: key names
+// it (a blob digest, a layer directory).
+func (rd *reader) shared(ctx context.Context, key string, read func() (*layerIndex, error)) (*layerIndex, error) {
 	rd.mu.Lock()
-	s, ok := rd.layers[digest.String()]
+	s, ok := rd.layers[key]
 	if !ok {
 		s = &sharedLayer{done: make(chan struct{})}
-		rd.layers[digest.String()] = s
+		rd.layers[key] = s
 	}
 	rd.mu.Unlock()
 	if ok {
@@ -186,7 +189,7 @@ func (rd *reader) layer(ctx context.Context, l v1.Layer, digest v1.Hash, verify 
 		}
 	}
 	defer close(s.done)
-	s.index, s.err = scanV1Layer(ctx, l, digest, verify, rd.budget)
+	s.index, s.err = read()
 	return s.index, s.err
 }
 

@@ -273,18 +273,21 @@ func TestReadDaemonImagesWithAndWithoutSharedLayers(t *testing.T) {
 		t.Fatalf("docker load: %v\n%s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("docker", "image", "rm", tags[0], tags[1]).Run() })
-	d, err := Compare(context.Background(), tags[0], tags[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	assertTwoVersions(t, d)
-	if d.Old.Layers[0] == d.New.Layers[0] {
-		t.Fatal("the test images share their layer")
-	}
-	// The same image twice: one save, no difference.
-	d, err = Compare(context.Background(), tags[0], tags[0])
-	if err != nil || len(d.Changes) != 0 || d.Unchanged != 2 {
-		t.Errorf("an image against itself: %v %v", changes(d), err)
+	// From docker save, and from the layer store where it is read.
+	for _, store := range []bool{false, true} {
+		d, err := Compare(context.Background(), tags[0], tags[1], WithLayerStore(store))
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertTwoVersions(t, d)
+		if d.Old.Layers[0] == d.New.Layers[0] {
+			t.Fatal("the test images share their layer")
+		}
+		// The same image twice: one save, no difference.
+		d, err = Compare(context.Background(), tags[0], tags[0], WithLayerStore(store))
+		if err != nil || len(d.Changes) != 0 || d.Unchanged != 2 {
+			t.Errorf("an image against itself: %v %v", changes(d), err)
+		}
 	}
 }
 

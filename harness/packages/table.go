@@ -14,7 +14,11 @@ import (
 func WriteTable(w io.Writer, d *Diff, v *Verdict) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "old  %s  %s\n", d.Old.Ref, shortDigest(d.Old.ID))
-	fmt.Fprintf(bw, "new  %s  %s\n\n", d.New.Ref, shortDigest(d.New.ID))
+	fmt.Fprintf(bw, "new  %s  %s\n", d.New.Ref, shortDigest(d.New.ID))
+	for _, line := range d.readLines() {
+		fmt.Fprintln(bw, line)
+	}
+	fmt.Fprintln(bw)
 	if len(d.Changes) > 0 {
 		notes := false
 		for _, c := range d.Changes {
