@@ -57,7 +57,8 @@ type Suite struct {
 	// Timeout bounds the run of the suite (not its build, which only ctx
 	// bounds); DefaultTimeout when zero. Ginkgo is told it, so it
 	// interrupts the spec running then and still writes its report; a
-	// suite that has not ended GracePeriod after that is killed.
+	// suite still running three grace periods and a few seconds later
+	// (hung before Ginkgo started, say) is killed.
 	Timeout time.Duration
 	// GracePeriod is how long an interrupted spec has to return before it
 	// is abandoned (Ginkgo's -grace-period); DefaultGracePeriod when zero.
@@ -151,6 +152,12 @@ func Run(ctx context.Context, s Suite, env map[string]string) (*Outcome, error) 
 
 	fail := func(c Cause, detail string) (*Outcome, error) {
 		return out, &Error{Suite: s.String(), Cause: c, Detail: detail, Output: out.Output}
+	}
+	if stopped {
+		// What the specs found up to then, if Ginkgo got to write it.
+		if r, err := readReport(report); err == nil {
+			_ = out.read(r, dir, s.LabelFilter)
+		}
 	}
 	switch {
 	case stopped && ctx.Err() != nil:

@@ -249,7 +249,7 @@ func TestSuitePastItsTimeoutIsStoppedAndCouldNotMeasure(t *testing.T) {
 	if took > 10*time.Second {
 		t.Errorf("a suite with a 1s timeout took %s to stop", took)
 	}
-	t.Logf("stopped after %s: %v", took, err)
+	t.Logf("stopped after %s (the suite ran %s): %v", took, out.Duration, err)
 }
 
 func TestSuiteHangingBeforeGinkgoIsKilled(t *testing.T) {
@@ -271,6 +271,10 @@ func TestCancelledRunInterruptsTheSuite(t *testing.T) {
 	out, err := runProcess(t, ctx, ginkgosuite.Suite{GracePeriod: 500 * time.Millisecond}, map[string]string{})
 	if c := cause(t, err); c != ginkgosuite.CauseInterrupted {
 		t.Fatalf("cause %s: %v\n%s", c, err, out.Output)
+	}
+	// Ginkgo, told to stop, still reports the spec it stopped.
+	if sp := specNamed(t, out, "sleeps past the timeout"); sp.Status != ginkgosuite.Inconclusive {
+		t.Errorf("spec %+v", sp)
 	}
 }
 
