@@ -160,6 +160,8 @@ func Run(ctx context.Context, s Suite, env map[string]string) (*Outcome, error) 
 		}
 	}
 	switch {
+	case cmd.Process == nil:
+		return fail(CauseCrashed, "could not start it: "+runErr.Error())
 	case stopped && ctx.Err() != nil:
 		return fail(CauseInterrupted, fmt.Sprintf("stopped after %s: %v", out.Duration.Round(time.Millisecond), context.Cause(ctx)))
 	case stopped:

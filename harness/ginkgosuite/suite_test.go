@@ -174,6 +174,13 @@ func TestFailedSetupCouldNotMeasure(t *testing.T) {
 	}
 }
 
+func TestBinaryThatIsNotThereCouldNotMeasure(t *testing.T) {
+	_, err := ginkgosuite.Run(context.Background(), ginkgosuite.Suite{Binary: filepath.Join(t.TempDir(), "none.test")}, nil)
+	if c := cause(t, err); c != ginkgosuite.CauseCrashed || !strings.Contains(err.Error(), "could not start it") {
+		t.Fatalf("cause %s: %v", c, err)
+	}
+}
+
 func TestNeitherPackageNorBinaryIsAnError(t *testing.T) {
 	for _, s := range []ginkgosuite.Suite{{}, {Package: "testdata/passing", Binary: "x.test"}} {
 		if out, err := ginkgosuite.Run(context.Background(), s, nil); err == nil || out == nil {
