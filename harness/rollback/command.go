@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/postflight/postflight/internal/procgroup"
 	"github.com/postflight/postflight/internal/safetext"
 )
 
@@ -133,7 +134,7 @@ func (c *Command) Apply(ctx context.Context, req Request, step Step) (Result, er
 	select {
 	case err = <-exited:
 	case <-ctx.Done():
-		err = stopGroup(cmd.Process.Pid, c.grace(), exited)
+		err = procgroup.Stop(cmd.Process.Pid, c.grace(), exited)
 	}
 	res.Duration = time.Since(start)
 	res.Output = safetext.Text(buf.String(), maxOutput)
