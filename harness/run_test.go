@@ -32,7 +32,7 @@ func TestMain(m *testing.M) { statetest.Main(m) }
 const demoPlan = "../fixtures/demo/postflight.yaml"
 
 func needDocker(t *testing.T) *client.Client {
-	return dockertest.Client(t, "postflight-demo:1.0.0", "postflight-demo:1.1.0", "postflight-demo:1.2.0", "postflight-demo:1.3.0", "postflight-demo:1.4.0")
+	return dockertest.Client(t, "postflight-demo:1.0.0", "postflight-demo:1.1.0", "postflight-demo:1.2.0", "postflight-demo:1.3.0", "postflight-demo:1.4.0", "postflight-demo:1.5.0")
 }
 
 func leftovers(t *testing.T, cli *client.Client, runID string) []string {
@@ -68,8 +68,8 @@ func TestRunDemoGoodVersionPasses(t *testing.T) {
 	if rep.Outcome != report.Passed || rep.ExitCode != 0 {
 		t.Fatalf("outcome %s (exit %d): %s; checks %+v", rep.Outcome, rep.ExitCode, rep.Summary, rep.Checks)
 	}
-	if len(rep.Checks) != 7 {
-		t.Fatalf("got %d check results, want the plan's 7", len(rep.Checks))
+	if len(rep.Checks) != 8 {
+		t.Fatalf("got %d check results, want the plan's 8", len(rep.Checks))
 	}
 	for _, c := range rep.Checks {
 		replica := strings.HasPrefix(c.Target, "GET http://127.0.0.1:") || strings.HasPrefix(c.Target, "PUT http://127.0.0.1:")
@@ -98,7 +98,7 @@ func TestRunDemoBrokenVersionRollsBackAndVerifies(t *testing.T) {
 		t.Fatalf("outcome %s (exit %d): %s", rep.Outcome, rep.ExitCode, rep.Summary)
 	}
 	want := map[string]slo.Status{"packages": slo.Pass, "writer-healthy": slo.Pass, "reader-healthy": slo.Pass, "write-accepted": slo.Pass,
-		"read-your-write": slo.Fail, "replicated-to-reader": slo.Fail, "kv-under-load": slo.Fail}
+		"read-your-write": slo.Fail, "replicated-to-reader": slo.Fail, "e2e": slo.Fail, "kv-under-load": slo.Fail}
 	got := byName(rep)
 	for name, st := range want {
 		if got[name] != st {
@@ -106,7 +106,7 @@ func TestRunDemoBrokenVersionRollsBackAndVerifies(t *testing.T) {
 		}
 	}
 	for _, c := range rep.Checks {
-		if c.Status == slo.Fail && !strings.Contains(c.Observed, "status 500") && !strings.Contains(c.Observed, "status 500 x") {
+		if c.Status == slo.Fail && c.Kind != "ginkgo" && !strings.Contains(c.Observed, "status 500") {
 			t.Errorf("check %s observed %q, want the 500 the broken version answers", c.Name, c.Observed)
 		}
 	}
@@ -114,7 +114,7 @@ func TestRunDemoBrokenVersionRollsBackAndVerifies(t *testing.T) {
 	if rb == nil || rb.Outcome == nil {
 		t.Fatalf("no rollback recorded: %+v", rb)
 	}
-	if !strings.Contains(rb.Outcome.Output, "rolling back writer,reader from postflight-demo:1.1.0 to postflight-demo:1.0.0 because 3 of 7 checks failed: read-your-write (status 500, want 200") {
+	if !strings.Contains(rb.Outcome.Output, "rolling back writer,reader from postflight-demo:1.1.0 to postflight-demo:1.0.0 because 4 of 8 checks failed: read-your-write (status 500, want 200") {
 		t.Errorf("rollback command output %q lacks the images and reason from its environment", rb.Outcome.Output)
 	}
 	if rb.VerifyVerdict == nil || rb.VerifyVerdict.Status != slo.Pass || len(rb.Verify) != 6 {
@@ -133,7 +133,7 @@ func TestRunDemoBrokenVersionRollsBackAndVerifies(t *testing.T) {
 	if err := json.Unmarshal(b, &fromJSON); err != nil {
 		t.Fatal(err)
 	}
-	if fromJSON.Outcome != report.RolledBack || fromJSON.Verdict.Status != slo.Fail || len(fromJSON.Checks) != 7 {
+	if fromJSON.Outcome != report.RolledBack || fromJSON.Verdict.Status != slo.Fail || len(fromJSON.Checks) != 8 {
 		t.Errorf("postflight.json: outcome %s verdict %s, %d checks", fromJSON.Outcome, fromJSON.Verdict.Status, len(fromJSON.Checks))
 	}
 	var junit struct {
@@ -150,8 +150,8 @@ func TestRunDemoBrokenVersionRollsBackAndVerifies(t *testing.T) {
 	if err := xml.Unmarshal(b, &junit); err != nil {
 		t.Fatal(err)
 	}
-	if junit.Tests != 14 || junit.Failures != 3 || len(junit.Suites) != 3 || junit.Suites[1].Name != "postflight.verify" {
-		t.Errorf("junit.xml: %d tests, %d failures, suites %+v; want 14 tests (7 checks, 6 verify, the outcome), 3 failures", junit.Tests, junit.Failures, junit.Suites)
+	if junit.Tests != 15 || junit.Failures != 4 || len(junit.Suites) != 3 || junit.Suites[1].Name != "postflight.verify" {
+		t.Errorf("junit.xml: %d tests, %d failures, suites %+v; want 15 tests (8 checks, 6 verify, the outcome), 4 failures", junit.Tests, junit.Failures, junit.Suites)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/postflight/postflight/harness/ginkgosuite"
 	"github.com/postflight/postflight/suites"
 )
 
@@ -27,12 +28,12 @@ func TestURLEnvNameUpperCasesAndReplacesTheRest(t *testing.T) {
 }
 
 func TestSuiteEnvNamesEveryEndpointAndTheRun(t *testing.T) {
-	env, err := suites.SuiteEnv{
+	env, err := ginkgosuite.SuiteEnv{
 		RunID: "r1", Phase: "check", NewImage: "demo:2",
 		Endpoints: map[string]string{
-			suites.EndpointKey("writer", 0):    "http://127.0.0.1:1000",
-			suites.EndpointKey("writer", 8080): "http://127.0.0.1:1000",
-			suites.EndpointKey("kv-reader", 0): "http://127.0.0.1:2000",
+			ginkgosuite.EndpointKey("writer", 0):    "http://127.0.0.1:1000",
+			ginkgosuite.EndpointKey("writer", 8080): "http://127.0.0.1:1000",
+			ginkgosuite.EndpointKey("kv-reader", 0): "http://127.0.0.1:2000",
 		},
 	}.Environ()
 	if err != nil {
@@ -69,7 +70,7 @@ func TestSuiteEnvNamesEveryEndpointAndTheRun(t *testing.T) {
 }
 
 func TestSuiteEnvOutsideARunIsEmpty(t *testing.T) {
-	env, err := suites.SuiteEnv{}.Environ()
+	env, err := ginkgosuite.SuiteEnv{}.Environ()
 	if err != nil || len(env) != 0 {
 		t.Fatalf("Environ() = %v, %v; want nothing", env, err)
 	}
@@ -92,7 +93,7 @@ func TestSuiteEnvRefusesAmbiguousOrMalformedEndpoints(t *testing.T) {
 		{"bad port", map[string]string{"w:http": "http://x"}, `"w:http" is not service:port`},
 		{"negative port", map[string]string{"w:-1": "http://x"}, `"w:-1" is not service:port`},
 	} {
-		env, err := suites.SuiteEnv{Endpoints: tc.eps}.Environ()
+		env, err := ginkgosuite.SuiteEnv{Endpoints: tc.eps}.Environ()
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: Environ() = %v, %v; want an error with %q", tc.name, env, err, tc.want)
 		}

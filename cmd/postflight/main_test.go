@@ -280,6 +280,7 @@ func TestREADMEPlanIsValid(t *testing.T) {
 		compose += "  " + s + ":\n    image: shop:1.4.0\n    ports: [\"8080:8080\"]\n"
 	}
 	os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644)
+	os.Mkdir(filepath.Join(dir, "e2e"), 0o755) // the ginkgo check's package
 	os.WriteFile(filepath.Join(dir, "postflight.yaml"), []byte(yaml), 0o644)
 	if r := runBin(t, "validate", "-f", filepath.Join(dir, "postflight.yaml")); r.code != 0 {
 		t.Errorf("the README's plan does not validate: exit %d\n%s", r.code, r.stderr)

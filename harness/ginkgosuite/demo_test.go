@@ -11,7 +11,6 @@ import (
 	"github.com/postflight/postflight/harness/ginkgosuite"
 	"github.com/postflight/postflight/harness/stack"
 	"github.com/postflight/postflight/internal/dockertest"
-	"github.com/postflight/postflight/suites"
 )
 
 // The demo's own suite, run as postflight runs it against the demo stack,
@@ -56,9 +55,9 @@ func TestDemoSuitePassesOnTheGoodVersionAndCatchesTheDeleteThatKeepsTheKey(t *te
 				if err != nil {
 					t.Fatal(err)
 				}
-				eps[suites.EndpointKey(svc, 0)] = u
+				eps[ginkgosuite.EndpointKey(svc, 0)] = u
 			}
-			env, err := suites.SuiteEnv{RunID: runID, Phase: "check", NewImage: tc.image, Endpoints: eps}.Environ()
+			env, err := ginkgosuite.SuiteEnv{RunID: runID, Phase: "check", NewImage: tc.image, Endpoints: eps}.Environ()
 			if err != nil {
 				t.Fatal(err)
 			}

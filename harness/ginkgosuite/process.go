@@ -20,7 +20,9 @@ import (
 // ended while it ran.
 func runGroup(ctx context.Context, cmd *exec.Cmd, grace time.Duration, out io.Writer) (stopped bool, err error) {
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// The suite dies with postflight, also when postflight is killed and
+	// cannot stop it: a suite is the run's, never left running alone.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	// A process of the group that keeps the output open must not keep
 	// Wait waiting once the command itself has ended.
 	cmd.WaitDelay = grace

@@ -15,15 +15,16 @@ func (p *Plan) applyDefaults() {
 	}
 	for i := range p.Checks {
 		c := &p.Checks[i]
-		// Every check gets these, whatever its kind.
+		// The kind's defaults first (a kind may bound its checks otherwise),
+		// then what every check gets, whatever its kind.
+		if k, ok := LookupKind(c.Kind); ok && k.Defaults != nil {
+			k.Defaults(p, c)
+		}
 		if c.Request.Method == "" {
 			c.Request.Method = http.MethodGet
 		}
 		setDefault(&c.Timeout, DefaultCheckTimeout)
 		setDefault(&c.RetryInterval, DefaultRetryInterval)
-		if k, ok := LookupKind(c.Kind); ok && k.Defaults != nil {
-			k.Defaults(p, c)
-		}
 	}
 	if p.Policy.Inconclusive == "" {
 		p.Policy.Inconclusive = InconclusiveHold

@@ -92,9 +92,9 @@ func TestARegisteredKindsProblemsNameFileLineAndField(t *testing.T) {
 		{"a field of the kind on another kind", "  - {name: p, kind: hygiene, hygiene: {ports: [80]}, port: 80}\n",
 			5, 54, `checks[0].port: port does not apply to a "hygiene" check; it is for kind "http", "load", "propagation", "tcp"`},
 		{"a kind misspelt", "  - {name: p, kind: tpc, service: api}\n",
-			5, 21, `checks[0].kind: unknown check kind "tpc"; known kinds are "http", "load", "propagation", "provenance", "integrity", "hygiene", "packages", "tcp"; did you mean "tcp"?`},
+			5, 21, `checks[0].kind: unknown check kind "tpc"; known kinds are "http", "load", "propagation", "provenance", "integrity", "hygiene", "packages", "ginkgo", "tcp"; did you mean "tcp"?`},
 		{"rollback verified by the kind", "  - {name: p, kind: tcp, service: api}\n  - {name: pkgs, kind: packages}\nrollback: {driver: command, command: [true], verify: [pkgs]}\n",
-			7, 55, `name a check of what runs (http, load, propagation, provenance or tcp)`},
+			7, 55, `name a check of what runs (http, load, propagation, provenance, ginkgo or tcp)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,7 +109,7 @@ func TestARegisteredKindsProblemsNameFileLineAndField(t *testing.T) {
 
 func TestAKindNotRegisteredIsAPlanError(t *testing.T) {
 	_, err := parseInDir(t, tcpHead+"  - {name: p, kind: tcp, service: api}\n", "")
-	wantErrorAt(t, err, 5, 21, `checks[0].kind: unknown check kind "tcp"; known kinds are "http", "load", "propagation", "provenance", "integrity", "hygiene", "packages"`)
+	wantErrorAt(t, err, 5, 21, `checks[0].kind: unknown check kind "tcp"; known kinds are "http", "load", "propagation", "provenance", "integrity", "hygiene", "packages", "ginkgo"`)
 	if strings.Contains(err.Error(), `"packages", "tcp"`) {
 		t.Errorf("a kind no longer registered is listed as known:\n%v", err)
 	}
@@ -165,7 +165,7 @@ func TestEveryBuiltInKindIsRegistered(t *testing.T) {
 	for _, k := range Kinds() {
 		names = append(names, k.Name)
 	}
-	wantNames := []string{"http", "hygiene", "integrity", "load", "packages", "propagation", "provenance"}
+	wantNames := []string{"ginkgo", "http", "hygiene", "integrity", "load", "packages", "propagation", "provenance"}
 	if !reflect.DeepEqual(names, wantNames) {
 		t.Errorf("Kinds() = %v, want %v (sorted by name)", names, wantNames)
 	}

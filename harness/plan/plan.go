@@ -161,6 +161,8 @@ type Check struct {
 	Integrity  *IntegritySpec  `yaml:"integrity"`
 	Hygiene    *HygieneSpec    `yaml:"hygiene"`
 	Packages   *PackagesSpec   `yaml:"packages"`
+	// Ginkgo names the suite a "ginkgo" check runs.
+	Ginkgo *GinkgoSpec `yaml:"ginkgo"`
 }
 
 // PackagesSpec compares the packages of the old and the new image and fails

@@ -45,3 +45,7 @@ func (p Problems) Required(field string) bool {
 func (p Problems) Service(field, name string) bool {
 	return p.v.service(p.at(field), name)
 }
+
+// Resolve returns a path the plan names as it is used: relative paths are
+// relative to the plan file's directory.
+func (p Problems) Resolve(name string) string { return p.v.plan.Resolve(name) }

@@ -29,6 +29,9 @@ type Result struct {
 	// Objectives are the budgets a load or propagation check was held to,
 	// each with its observed value and margin.
 	Objectives []slo.Evaluation `json:"objectives,omitempty"`
+	// Parts are the results the check is made of: each spec of a ginkgo
+	// check.
+	Parts []Result `json:"parts,omitempty"`
 }
 
 // Progress receives one-line progress reports of long checks (load).
@@ -107,6 +110,13 @@ func (r Result) Safe() Result {
 	r.Expected = safetext.Text(r.Expected, maxResultText)
 	r.Observed = safetext.Text(r.Observed, maxResultText)
 	r.Reason = safetext.Text(r.Reason, maxResultText)
+	if r.Parts != nil {
+		parts := make([]Result, len(r.Parts))
+		for i, p := range r.Parts {
+			parts[i] = p.Safe()
+		}
+		r.Parts = parts
+	}
 	return r
 }
 

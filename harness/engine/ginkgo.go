@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/postflight/postflight/harness/ginkgosuite"
+	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/result"
+	"github.com/postflight/postflight/slo"
+)
+
+// serviceLister is a stack that can list its services.
+type serviceLister interface{ Services() []string }
+
+// runGinkgo runs a user's Ginkgo suite against the stack: every spec is a
+// part of the check's result. A failed spec fails the check; a suite that
+// does not build, crashes, times out or runs no spec could not measure.
+func runGinkgo(ctx context.Context, c plan.Check, env Env) (res result.Result) {
+	start := time.Now()
+	defer func() { res.Duration = time.Since(start) }()
+	g := c.Ginkgo
+	suite := ginkgosuite.Suite{Package: g.Package, Binary: g.Binary, LabelFilter: g.LabelFilter, Timeout: c.Timeout.Duration}
+	res = result.Result{Target: suite.String(), Expected: "every spec passes", Attempts: 1}
+	if g.LabelFilter != "" {
+		res.Expected = fmt.Sprintf("every spec labelled %s passes", g.LabelFilter)
+	}
+	services := g.Services
+	if l, ok := env.Endpoints.(serviceLister); ok && len(services) == 0 {
+		services = l.Services()
+	}
+	eps := map[string]string{}
+	for _, s := range services {
+		if env.Endpoints == nil {
+			return res.Unmeasuredf("service %s: no stack to reach it in", s)
+		}
+		u, err := env.Endpoints.BaseURL(s, 0)
+		if err != nil {
+			return res.Unmeasured(err.Error())
+		}
+		eps[ginkgosuite.EndpointKey(s, 0)] = u
+	}
+	vars, err := ginkgosuite.SuiteEnv{RunID: env.RunID, Phase: env.Phase, NewImage: env.NewImage, Endpoints: eps}.Environ()
+	if err != nil {
+		return res.Unmeasured(err.Error())
+	}
+	out, err := ginkgosuite.Run(ctx, suite, vars)
+	if out != nil {
+		res.Parts = specResults(c, env.Phase, out.Specs)
+	}
+	if err != nil {
+		return res.Unmeasured(err.Error())
+	}
+	return judgeSpecs(res)
+}
+
+// specResults maps the suite's specs to results.
+func specResults(c plan.Check, phase string, specs []ginkgosuite.Spec) []result.Result {
+	out := make([]result.Result, 0, len(specs))
+	for _, s := range specs {
+		r := result.Result{Name: s.Text, Kind: c.Kind, Phase: phase, Target: s.Location, Expected: "passes",
+			Observed: string(s.Status), Reason: s.Message, Attempts: 1, Duration: s.Duration}
+		switch s.Status {
+		case ginkgosuite.Passed:
+			r.Status = slo.Pass
+		case ginkgosuite.Failed:
+			r.Status = slo.Fail
+		default: // skipped, pending, panicked, interrupted: no verdict
+			r.Status = slo.Inconclusive
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// judgeSpecs decides the check from its specs: a failed spec fails it,
+// naming each with its message and location; a spec that did not pass
+// otherwise (skipped, pending, panicked) leaves it inconclusive; all
+// passed, it passes.
+func judgeSpecs(res result.Result) result.Result {
+	var failed, unsure []string
+	passed := 0
+	for _, p := range res.Parts {
+		switch p.Status {
+		case slo.Pass:
+			passed++
+		case slo.Fail:
+			failed = append(failed, fmt.Sprintf("%q at %s: %s", p.Name, p.Target, firstLine(p.Reason)))
+		default:
+			unsure = append(unsure, fmt.Sprintf("%q %s", p.Name, p.Observed))
+		}
+	}
+	res.Observed = fmt.Sprintf("%d spec(s): %d passed, %d failed, %d without a verdict", len(res.Parts), passed, len(failed), len(unsure))
+	switch {
+	case len(failed) > 0:
+		res.Status, res.Reason = slo.Fail, fmt.Sprintf("%d spec(s) failed: %s", len(failed), strings.Join(failed, "; "))
+	case len(unsure) > 0:
+		res = res.Unmeasuredf("%d spec(s) without a verdict: %s", len(unsure), strings.Join(unsure, "; "))
+	case passed == 0:
+		res = res.Unmeasured("no spec ran")
+	default:
+		res.Status, res.Reason = slo.Pass, fmt.Sprintf("all %d spec(s) passed", passed)
+	}
+	return res
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}

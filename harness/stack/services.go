@@ -1,0 +1,37 @@
+package stack
+
+import (
+	"slices"
+	"sort"
+
+	"github.com/postflight/postflight/harness/plan"
+)
+
+// Services lists the services of the existing stack, sorted.
+func (e *Existing) Services() []string {
+	out := make([]string, 0, len(e.urls))
+	for n := range e.urls {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Services lists the replica's running services that have a port to
+// reach them at, sorted.
+func (r *Replica) Services() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for name := range r.containers {
+		svc, err := r.project.GetService(name)
+		if err != nil {
+			continue
+		}
+		if ports, err := plan.ServicePorts(svc); err == nil && len(ports) > 0 {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
