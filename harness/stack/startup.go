@@ -30,6 +30,12 @@ type milestones struct {
 // service is ready (and every service another one waits to complete has
 // completed), or at the first failure, which stops the rest and names the
 // service that failed.
+//
+// compose-go's graph.InDependencyOrder, which replicas used before, also
+// visits independent services at once, but visits a dependent only once
+// the visit of every dependency returned, whatever the condition: with a
+// visit that waits for readiness, every dependent waited for its
+// dependencies to be ready.
 func (r *Replica) startAll(ctx context.Context, names []string) error {
 	s := startup{}
 	for _, name := range names {
