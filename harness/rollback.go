@@ -51,7 +51,7 @@ func (r *run) rollBack(ctx context.Context, st stack.Stack, reason string) {
 		r.logf("rollback: dry run: would %s", rb.Plan)
 		return
 	}
-	if runner.Verify != nil && r.plan.Stack.Replica != nil {
+	if runner.Verify != nil && r.plan.Stack.Replica != nil && r.plan.Rollback.Driver != rollback.DriverDocker {
 		early := r.startOldVersion(ctx, st, req.OldImage)
 		defer early.stop()
 		runner.Verify = r.verifier(st, rb, early)
@@ -134,7 +134,10 @@ func (r *run) verifier(st stack.Stack, rb *report.Rollback, early *oldVersion) f
 // nothing in it depends on what the driver does, so the two run at once and
 // the verify checks join it. An existing stack's verify checks look at the
 // very stack the driver changes: they wait for the driver, and nothing
-// starts early.
+// starts early. So does a replica under the docker driver, which selects
+// containers on this host by label: the replica's containers carry the
+// compose file's labels, and must not change while the driver lists and
+// replaces containers.
 type oldVersion struct {
 	image  string
 	cancel context.CancelFunc
