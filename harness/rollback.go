@@ -34,7 +34,7 @@ func (r *run) rollBack(ctx context.Context, st stack.Stack, reason string) {
 	}
 	rb.Configured = true
 	runner.Logf = r.prefixed("rollback")
-	runner.Verify = r.verifier(st, rb)
+	runner.Verify = r.verifier(st, rb, nil)
 	req := r.rollbackRequest(reason)
 	rb.Plan = runner.Describe(req)
 	if err := r.sameAsNew(ctx); err != nil {
@@ -50,6 +50,11 @@ func (r *run) rollBack(ctx context.Context, st stack.Stack, reason string) {
 		}
 		r.logf("rollback: dry run: would %s", rb.Plan)
 		return
+	}
+	if runner.Verify != nil && r.plan.Stack.Replica != nil && r.plan.Rollback.Driver != rollback.DriverDocker {
+		early := r.startOldVersion(ctx, st, req.OldImage)
+		defer early.stop()
+		runner.Verify = r.verifier(st, rb, early)
 	}
 	r.logf("rollback: %s", rb.Plan)
 	out, err := runner.RollBack(ctx, req)
@@ -86,16 +91,24 @@ func (r *run) rollbackRequest(reason string) rollback.Request {
 
 // verifier runs the plan's verify checks once the driver has rolled back.
 // A replica stands in for production: it takes the old version back too,
-// so the verify checks see what production now runs.
-func (r *run) verifier(st stack.Stack, rb *report.Rollback) func(context.Context, rollback.Request) error {
+// so the verify checks see what production now runs. early, when not nil,
+// is the old version already coming up in the replica.
+func (r *run) verifier(st stack.Stack, rb *report.Rollback, early *oldVersion) func(context.Context, rollback.Request) error {
 	verify := r.verifyChecks()
 	if len(verify) == 0 {
 		return nil
 	}
 	return func(ctx context.Context, req rollback.Request) error {
 		if r.plan.Stack.Replica != nil {
-			r.logf("verify: starting the old version %s in the replica", req.OldImage)
-			if err := st.SwapImage(ctx, req.OldImage); err != nil {
+			var err error
+			if early != nil && early.image == req.OldImage {
+				err = early.wait(ctx)
+			} else {
+				early.stop()
+				r.logf("verify: starting the old version %s in the replica", req.OldImage)
+				err = st.SwapImage(ctx, req.OldImage)
+			}
+			if err != nil {
 				if ctx.Err() != nil {
 					return errors.New("interrupted while the old version came back up")
 				}
@@ -114,6 +127,54 @@ func (r *run) verifier(st stack.Stack, rb *report.Rollback) func(context.Context
 		}
 		return nil
 	}
+}
+
+// oldVersion is the old version coming back up in a replica while the
+// driver rolls production back. The replica stands in for production and
+// nothing in it depends on what the driver does, so the two run at once and
+// the verify checks join it. An existing stack's verify checks look at the
+// very stack the driver changes: they wait for the driver, and nothing
+// starts early. So does a replica under the docker driver, which selects
+// containers on this host by label: the replica's containers carry the
+// compose file's labels, and must not change while the driver lists and
+// replaces containers.
+type oldVersion struct {
+	image  string
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error
+}
+
+func (r *run) startOldVersion(ctx context.Context, st stack.Stack, image string) *oldVersion {
+	ctx, cancel := context.WithCancel(ctx)
+	o := &oldVersion{image: image, cancel: cancel, done: make(chan struct{})}
+	r.logf("verify: starting the old version %s in the replica while the rollback runs", image)
+	go func() {
+		defer close(o.done)
+		o.err = st.SwapImage(ctx, image)
+	}()
+	return o
+}
+
+// wait returns once the old version is up in the replica, or did not come
+// up, or ctx ends.
+func (o *oldVersion) wait(ctx context.Context) error {
+	select {
+	case <-o.done:
+		return o.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// stop abandons bringing the old version up, when the verify checks never
+// came to it, and returns once the replica is left alone.
+func (o *oldVersion) stop() {
+	if o == nil {
+		return
+	}
+	o.cancel()
+	<-o.done
 }
 
 // blindDriver says a driver cannot see what runs after it acted: a
@@ -224,7 +285,7 @@ func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.R
 	r.rep.Rollback, r.rep.Verdict = rb, slo.Verdict{Status: slo.Fail, Reason: reason}
 	cfg := rollback.ConfigFromPlan(p)
 	outs, err := rollback.Resume(ctx, runner.StateDir, rollback.ResumeOptions{
-		LockTimeout: runner.LockTimeout, Verify: r.verifier(st, rb), Logf: r.prefixed("rollback"), Plan: r.plan.Path,
+		LockTimeout: runner.LockTimeout, Verify: r.verifier(st, rb, nil), Logf: r.prefixed("rollback"), Plan: r.plan.Path,
 		Config: &cfg})
 	if len(outs) > 0 {
 		rb.Outcome = &outs[len(outs)-1]
@@ -233,7 +294,7 @@ func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.R
 		// did is not seen here, so the verify checks look for themselves.
 		rb.Outcome = &rollback.Outcome{Driver: p.Rollback.Driver, AlreadyBy: "another process",
 			Output: "another process finished the interrupted rollback(s) while this resume waited; not rolled back again"}
-		if verify := r.verifier(st, rb); err == nil && verify != nil {
+		if verify := r.verifier(st, rb, nil); err == nil && verify != nil {
 			if err = verify(ctx, r.rollbackRequest(reason)); err != nil {
 				err = fmt.Errorf("verify: %w", err)
 			}

@@ -31,7 +31,7 @@ const (
 const replacedSuffix = "-postflight-replaced"
 
 // dockerPoll is how often a starting container is looked at.
-const dockerPoll = 200 * time.Millisecond
+const dockerPoll = 100 * time.Millisecond
 
 // settle is how long a container without a healthcheck must stay up to
 // count as started.

@@ -17,7 +17,7 @@ import (
 const DefaultSwarmTimeout = 2 * time.Minute
 
 // swarmPoll is how often convergence is checked.
-const swarmPoll = 250 * time.Millisecond
+const swarmPoll = 100 * time.Millisecond
 
 // stackLabel is the label `docker stack deploy` puts on a stack's services.
 const stackLabel = "com.docker.stack.namespace"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -11,13 +12,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/compose-spec/compose-go/v2/graph"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/testcontainers/testcontainers-go"
 	tcnetwork "github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/postflight/postflight/harness/plan"
 )
@@ -73,8 +74,9 @@ func (r *Replica) String() string {
 	return fmt.Sprintf("replica of %s (%s under test: %s)", r.cfg.Compose, strings.Join(r.cfg.UnderTest, ", "), r.cfg.Image)
 }
 
-// Up reads the compose file, creates the network and starts the services in
-// dependency order, each waiting until ready.
+// Up reads the compose file, creates the network and starts the services
+// at once where depends_on allows (see startAll), and returns once every
+// one is ready.
 func (r *Replica) Up(ctx context.Context) error {
 	p, err := LoadCompose(ctx, r.cfg.Compose)
 	if err != nil {
@@ -95,9 +97,7 @@ func (r *Replica) Up(ctx context.Context) error {
 	}
 	r.network = nw
 	r.cfg.Logf("network %s created", nw.Name)
-	return graph.InDependencyOrder(ctx, p, func(ctx context.Context, name string, svc types.ServiceConfig) error {
-		return r.start(ctx, name, svc, r.imageFor(name, svc))
-	})
+	return r.startAll(ctx, slices.Sorted(maps.Keys(p.Services)))
 }
 
 // SwapImage restarts the services under test with another image; a
@@ -109,24 +109,32 @@ func (r *Replica) SwapImage(ctx context.Context, image string) error {
 	}
 	r.cfg.Image = image
 	for _, name := range r.cfg.UnderTest {
-		svc, err := r.project.GetService(name)
-		if err != nil {
+		if _, err := r.project.GetService(name); err != nil {
 			return &StartError{Service: name, Err: err}
 		}
-		r.mu.Lock()
-		old := r.containers[name]
+	}
+	r.mu.Lock()
+	old := map[string]*testcontainers.DockerContainer{}
+	for _, name := range r.cfg.UnderTest {
+		if c := r.containers[name]; c != nil {
+			old[name] = c
+		}
 		delete(r.containers, name)
-		r.mu.Unlock()
-		if old != nil {
-			if err := old.Terminate(context.WithoutCancel(ctx)); err != nil {
+	}
+	r.mu.Unlock()
+	var g errgroup.Group
+	for name, c := range old {
+		g.Go(func() error {
+			if err := c.Terminate(context.WithoutCancel(ctx)); err != nil {
 				return &StartError{Service: name, Err: fmt.Errorf("remove container: %w", err)}
 			}
-		}
-		if err := r.start(ctx, name, svc, image); err != nil {
-			return err
-		}
+			return nil
+		})
 	}
-	return nil
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return r.startAll(ctx, r.cfg.UnderTest)
 }
 
 func (r *Replica) imageFor(name string, svc types.ServiceConfig) string {
@@ -136,7 +144,9 @@ func (r *Replica) imageFor(name string, svc types.ServiceConfig) string {
 	return svc.Image
 }
 
-func (r *Replica) start(ctx context.Context, name string, svc types.ServiceConfig, image string) error {
+// start runs a service's container, calls started once it runs, and
+// waits until it is ready.
+func (r *Replica) start(ctx context.Context, name string, svc types.ServiceConfig, image string, started func()) (*testcontainers.DockerContainer, error) {
 	underTest := slices.Contains(r.cfg.UnderTest, name)
 	labels := runLabels(r.cfg.RunID, r.cfg.PlanPath)
 	labels[LabelService] = name
@@ -145,7 +155,7 @@ func (r *Replica) start(ctx context.Context, name string, svc types.ServiceConfi
 	}
 	ports, err := plan.ServicePorts(svc)
 	if err != nil {
-		return &StartError{Service: name, Err: err}
+		return nil, &StartError{Service: name, Err: err}
 	}
 	exposed := make([]string, len(ports))
 	for i, p := range ports {
@@ -164,6 +174,14 @@ func (r *Replica) start(ctx context.Context, name string, svc types.ServiceConfi
 		testcontainers.WithExposedPorts(exposed...),
 		tcnetwork.WithNetwork([]string{name}, r.network),
 		testcontainers.WithWaitStrategyAndDeadline(r.cfg.ReadyTimeout, r.waitFor(name, svc, ports)),
+		// Runs once the container runs, before the wait for readiness:
+		// what services that only need it started wait for.
+		testcontainers.WithAdditionalLifecycleHooks(testcontainers.ContainerLifecycleHooks{
+			PostStarts: []testcontainers.ContainerHook{func(context.Context, testcontainers.Container) error {
+				started()
+				return nil
+			}},
+		}),
 	}
 	// Published on the loopback address only: a replica is for postflight,
 	// not for the network.
@@ -185,7 +203,7 @@ func (r *Replica) start(ctx context.Context, name string, svc types.ServiceConfi
 		}))
 	}
 	r.cfg.Logf("starting %s (%s)", name, image)
-	started := time.Now()
+	begun := time.Now()
 	c, err := testcontainers.Run(ctx, image, opts...)
 	if c != nil {
 		r.mu.Lock()
@@ -204,10 +222,10 @@ func (r *Replica) start(ctx context.Context, name string, svc types.ServiceConfi
 			}
 			err = fmt.Errorf("%w%s", err, lastLogs(context.WithoutCancel(ctx), c))
 		}
-		return &StartError{Service: name, UnderTest: blame, Err: err}
+		return c, &StartError{Service: name, UnderTest: blame, Err: err}
 	}
-	r.cfg.Logf("%s ready in %s", name, time.Since(started).Round(time.Millisecond))
-	return nil
+	r.cfg.Logf("%s ready in %s", name, time.Since(begun).Round(time.Millisecond))
+	return c, nil
 }
 
 // readyPoll is how often readiness is asked.
@@ -231,11 +249,11 @@ func (r *Replica) waitFor(name string, svc types.ServiceConfig, ports []int) wai
 		if port == 0 && len(ports) > 0 {
 			port = ports[0]
 		}
-		return wait.ForHTTP(probe.Path).WithPort(strconv.Itoa(port) + "/tcp").
+		return wait.ForHTTP(probe.Path).WithPort(strconv.Itoa(port) + "/tcp").WithPollInterval(readyPoll).
 			WithStatusCodeMatcher(func(s int) bool { return s >= 200 && s < 300 })
 	}
 	if len(ports) > 0 {
-		return wait.ForMappedPort(strconv.Itoa(ports[0]) + "/tcp")
+		return wait.ForMappedPort(strconv.Itoa(ports[0]) + "/tcp").WithPollInterval(readyPoll)
 	}
 	return wait.ForNop(func(context.Context, wait.StrategyTarget) error { return nil })
 }
