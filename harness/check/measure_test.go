@@ -67,8 +67,10 @@ func TestLoadMeasuresAFixedDelay(t *testing.T) {
 		t.Fatalf("status %s: %s (%s)", r.Status, r.Reason, r.Observed)
 	}
 	p50 := objective(t, r, "p50 latency").Observed.Value * 1000 // ms
-	if math.Abs(p50-20) > 1 {
-		t.Errorf("measured p50 %.2fms, want 20ms within 5%%", p50)
+	// Every request was held 20ms: less is a wrong measurement; more than
+	// 15% over counts more than the request (a loaded machine stays within).
+	if p50 < 19.8 || p50 > 23 {
+		t.Errorf("measured p50 %.2fms, want 20ms to +15%%", p50)
 	}
 	if len(lines) == 0 || !strings.Contains(lines[0], "load load: ") || !strings.Contains(lines[0], "sent") {
 		t.Errorf("progress lines %q", lines)
