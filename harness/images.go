@@ -2,14 +2,13 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/postflight/postflight/harness/engine"
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/harness/report"
-	"github.com/postflight/postflight/harness/result"
-	"github.com/postflight/postflight/slo"
 )
 
 // CheckImages runs only the plan's image checks — provenance, registry
@@ -17,25 +16,42 @@ import (
 // no stack is started and nothing is rolled back. The outcome is passed,
 // failed or inconclusive.
 func CheckImages(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error) {
-	r := newRun(p, opts)
+	return newRun(p, opts).do(ctx, checkImagesSteps)
+}
+
+// checkImagesSteps are `postflight check images`, top to bottom.
+var checkImagesSteps = []step{
+	{"preflight", (*run).imagesPreflight},
+	{"checks", (*run).imageChecks},
+	{"verdict", (*run).decide},
+	{"outcome", (*run).conclude},
+	{"reports", (*run).writeReports},
+}
+
+// imagesPreflight refuses a plan without image checks, and a report
+// directory that takes no files.
+func (r *run) imagesPreflight(context.Context) (string, error) {
+	if len(r.imageChecksOf()) == 0 {
+		return "", errors.New("the plan has no provenance, integrity or hygiene check")
+	}
+	return "", r.reportDirWritable()
+}
+
+// imageChecksOf are the plan's checks of images, registries and the host.
+func (r *run) imageChecksOf() []plan.Check {
 	var checks []plan.Check
-	for _, c := range p.Checks {
+	for _, c := range r.plan.Checks {
 		if slices.Contains(plan.ImageKinds, c.Kind) {
 			checks = append(checks, c)
 		}
 	}
-	if len(checks) == 0 {
-		return nil, fmt.Errorf("%s: the plan has no provenance, integrity or hygiene check", p.Path)
-	}
-	if err := r.reportDirWritable(); err != nil {
-		return nil, fmt.Errorf("%s: %w", p.Path, err)
-	}
-	r.logf("run %s: image checks of %s", r.rep.RunID, p.Path)
+	return checks
+}
+
+// imageChecks runs them, with no stack.
+func (r *run) imageChecks(ctx context.Context) (string, error) {
+	r.logf("run %s: image checks of %s", r.rep.RunID, r.plan.Path)
 	r.rep.Stack = "images, registry and host (no stack started)"
-	r.rep.Checks = r.phase(ctx, engine.PhaseCheck, checks, nil, nil)
-	r.rep.Verdict = slo.Decide(result.Outcomes(r.rep.Checks))
-	r.logf("verdict: %s: %s", r.rep.Verdict.Status, r.rep.Verdict.Reason)
-	r.conclude(ctx)
-	r.writeReports()
-	return r.rep, nil
+	r.rep.Checks = r.phase(ctx, engine.PhaseCheck, r.imageChecksOf(), nil, nil)
+	return fmt.Sprintf("%d check(s)", len(r.rep.Checks)), nil
 }

@@ -19,7 +19,13 @@ import (
 // image, images that are not on this host (postflight never pulls), a report
 // directory that cannot be written — or let it pass without measuring: a
 // replica no check asks anything. All problems are reported at once.
-func (r *run) preflight(ctx context.Context) error {
+func (r *run) preflight(ctx context.Context) (string, error) {
+	return "", r.runnable(ctx)
+}
+
+// runnable returns every problem of the plan and flags together that
+// would stop the run half-way.
+func (r *run) runnable(ctx context.Context) error {
 	var errs []error
 	p := r.plan
 	if p.Stack.Replica != nil && r.rep.NewImage == "" {

@@ -227,24 +227,36 @@ func (r *run) verifyChecks() []plan.Check {
 // A rollback is never a pass: the outcome is rolled back (exit 3), rollback
 // failed (5), or inconclusive (4) when another rollback holds the target.
 func RollBack(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error) {
-	r := newRun(p, opts)
-	if p.Rollback.Driver == "" {
-		return nil, fmt.Errorf("%s: the plan configures no rollback (rollback.driver)", p.Path)
+	return newRun(p, opts).do(ctx, rollBackSteps)
+}
+
+// rollBackSteps are `postflight rollback`, top to bottom.
+var rollBackSteps = []step{
+	{"preflight", (*run).rollbackPreflightStep},
+	{"rollback", (*run).rollBackByHand},
+	{"stack down", (*run).stackDown},
+	{"outcome", (*run).conclude},
+	{"reports", (*run).writeReports},
+}
+
+// rollbackByHand is why `postflight rollback` rolls back.
+const rollbackByHand = "rollback asked for by hand (postflight rollback)"
+
+func (r *run) rollbackPreflightStep(ctx context.Context) (string, error) {
+	if r.plan.Rollback.Driver == "" {
+		return "", errors.New("the plan configures no rollback (rollback.driver)")
 	}
-	if err := r.rollbackPreflight(ctx); err != nil {
-		return nil, fmt.Errorf("%s: %w", p.Path, err)
-	}
-	const reason = "rollback asked for by hand (postflight rollback)"
-	r.logf("run %s: %s", r.rep.RunID, reason)
-	st := r.stack()
-	r.rep.Stack = st.String()
-	defer r.down(ctx, st)
-	r.rep.Verdict = slo.Verdict{Status: slo.Fail, Reason: reason}
-	r.rollBack(ctx, st, reason)
-	r.down(ctx, st)
-	r.conclude(ctx)
-	r.writeReports()
-	return r.rep, nil
+	return "", r.rollbackPreflight(ctx)
+}
+
+// rollBackByHand rolls back at once, with no checks before.
+func (r *run) rollBackByHand(ctx context.Context) (string, error) {
+	r.logf("run %s: %s", r.rep.RunID, rollbackByHand)
+	r.st = r.stack()
+	r.rep.Stack = r.st.String()
+	r.rep.Verdict = slo.Verdict{Status: slo.Fail, Reason: rollbackByHand}
+	r.rollBack(ctx, r.st, rollbackByHand)
+	return "", nil
 }
 
 // ResumeRollbacks converges every rollback an interrupted run of this plan
@@ -253,39 +265,55 @@ func RollBack(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, 
 // plans' journals there are left alone. With nothing to resume the outcome
 // is passed (exit 0).
 func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error) {
-	r := newRun(p, opts)
-	runner, err := rollback.FromPlan(p)
+	return newRun(p, opts).do(ctx, resumeSteps)
+}
+
+// resumeSteps are `postflight rollback --resume`, top to bottom.
+var resumeSteps = []step{
+	{"preflight", (*run).resumePreflight},
+	{"resume", (*run).resume},
+	{"stack down", (*run).stackDown},
+	{"outcome", (*run).conclude},
+	{"reports", (*run).writeReports},
+}
+
+// resumePreflight finds the plan's unfinished rollbacks.
+func (r *run) resumePreflight(ctx context.Context) (string, error) {
+	runner, err := rollback.FromPlan(r.plan)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p.Path, err)
+		return "", err
 	}
 	if runner == nil {
-		return nil, fmt.Errorf("%s: the plan configures no rollback to resume (rollback.driver)", p.Path)
+		return "", errors.New("the plan configures no rollback to resume (rollback.driver)")
 	}
 	if err := r.rollbackPreflight(ctx); err != nil {
-		return nil, fmt.Errorf("%s: %w", p.Path, err)
+		return "", err
 	}
-	pending, err := rollback.PendingOf(runner.StateDir, r.plan.Path)
-	if err != nil {
-		return nil, fmt.Errorf("read rollback journals in %s: %w", runner.StateDir, err)
+	r.resumer = runner
+	if r.pending, err = rollback.PendingOf(runner.StateDir, r.plan.Path); err != nil {
+		return "", fmt.Errorf("read rollback journals in %s: %w", runner.StateDir, err)
 	}
-	st := r.stack()
-	r.rep.Stack = st.String()
-	defer r.down(ctx, st)
-	if len(pending) == 0 {
+	return fmt.Sprintf("%d unfinished rollback(s)", len(r.pending)), nil
+}
+
+// resume converges the unfinished rollbacks and verifies the result.
+func (r *run) resume(ctx context.Context) (string, error) {
+	p, runner := r.plan, r.resumer
+	r.st = r.stack()
+	r.rep.Stack = r.st.String()
+	if len(r.pending) == 0 {
 		r.rep.Verdict = slo.Verdict{Status: slo.Pass, Reason: "no unfinished rollback of this plan in " + runner.StateDir}
-		r.conclude(ctx)
-		r.writeReports()
-		return r.rep, nil
+		return "skipped: nothing to resume", nil
 	}
-	reason := fmt.Sprintf("resuming %d interrupted rollback(s)", len(pending))
-	for _, u := range pending {
+	reason := fmt.Sprintf("resuming %d interrupted rollback(s)", len(r.pending))
+	for _, u := range r.pending {
 		r.logf("rollback: will resume the %s", u)
 	}
-	rb := &report.Rollback{Reason: reason, Configured: true, Plan: pending[0].String()}
+	rb := &report.Rollback{Reason: reason, Configured: true, Plan: r.pending[0].String()}
 	r.rep.Rollback, r.rep.Verdict = rb, slo.Verdict{Status: slo.Fail, Reason: reason}
 	cfg := rollback.ConfigFromPlan(p)
 	outs, err := rollback.Resume(ctx, runner.StateDir, rollback.ResumeOptions{
-		LockTimeout: runner.LockTimeout, Verify: r.verifier(st, rb, nil), Logf: r.prefixed("rollback"), Plan: r.plan.Path,
+		LockTimeout: runner.LockTimeout, Verify: r.verifier(r.st, rb, nil), Logf: r.prefixed("rollback"), Plan: r.plan.Path,
 		Config: &cfg})
 	if len(outs) > 0 {
 		rb.Outcome = &outs[len(outs)-1]
@@ -294,17 +322,14 @@ func ResumeRollbacks(ctx context.Context, p *plan.Plan, opts Options) (*report.R
 		// did is not seen here, so the verify checks look for themselves.
 		rb.Outcome = &rollback.Outcome{Driver: p.Rollback.Driver, AlreadyBy: "another process",
 			Output: "another process finished the interrupted rollback(s) while this resume waited; not rolled back again"}
-		if verify := r.verifier(st, rb, nil); err == nil && verify != nil {
+		if verify := r.verifier(r.st, rb, nil); err == nil && verify != nil {
 			if err = verify(ctx, r.rollbackRequest(reason)); err != nil {
 				err = fmt.Errorf("verify: %w", err)
 			}
 		}
 	}
 	r.noteRollbackError(rb, err)
-	r.down(ctx, st)
-	r.conclude(ctx)
-	r.writeReports()
-	return r.rep, nil
+	return "", nil
 }
 
 // rollbackPreflight checks, before a rollback by hand, what the run's

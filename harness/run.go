@@ -21,6 +21,7 @@ import (
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/harness/report"
 	"github.com/postflight/postflight/harness/result"
+	"github.com/postflight/postflight/harness/rollback"
 	"github.com/postflight/postflight/harness/stack"
 	"github.com/postflight/postflight/slo"
 )
@@ -51,53 +52,105 @@ type Options struct {
 // flags that cannot run together); everything that happens once the run has
 // started, including interruption through ctx, is in the report.
 func Run(ctx context.Context, p *plan.Plan, opts Options) (*report.Report, error) {
-	r := newRun(p, opts)
-	if err := r.preflight(ctx); err != nil {
-		return nil, fmt.Errorf("%s: %w", p.Path, err)
-	}
-	r.logf("run %s of %s", r.rep.RunID, p.Path)
+	return newRun(p, opts).do(ctx, runSteps)
+}
 
-	// 1. Bring the stack up; it comes down whatever happens next.
-	st := r.stack()
-	r.rep.Stack = st.String()
-	defer r.down(ctx, st)
-	pinned := r.pin(ctx)
-	// 2. Run the checks against it: the image checks start at once, the
-	// others once it is up.
+// runSteps are `postflight run`, top to bottom.
+var runSteps = []step{
+	// The plan and the flags can run together: the images are on this
+	// host, the report directory takes files.
+	{"preflight", (*run).preflight},
+	// The image IDs the run is about: a tag that moves during the run
+	// makes it inconclusive.
+	{"pin images", (*run).pinImages},
+	// The stack comes up and the checks run against it: image, registry
+	// and host checks from the start, the others once it is up.
+	{"checks", (*run).checks},
+	{"verdict", (*run).decide},
+	// When the verdict calls for it: the driver puts the old version back
+	// and the verify checks prove it.
+	{"rollback", (*run).rollBackIfCalledFor},
+	{"stack down", (*run).stackDown},
+	{"outcome", (*run).conclude},
+	{"reports", (*run).writeReports},
+}
+
+// pinImages notes the image IDs of the run's images.
+func (r *run) pinImages(ctx context.Context) (string, error) {
+	r.logf("run %s of %s", r.rep.RunID, r.plan.Path)
+	r.pinned = r.pin(ctx)
+	if r.pinned == nil {
+		return "skipped: no check reads the images from this host", nil
+	}
+	return "", nil
+}
+
+// checks brings the stack up and runs the plan's checks.
+func (r *run) checks(ctx context.Context) (string, error) {
+	r.st = r.stack()
+	r.rep.Stack = r.st.String()
 	var upFailed []result.Result
-	checks := r.phase(ctx, engine.PhaseCheck, p.Checks, nil, func(ctx context.Context) (result.Endpoints, error) {
-		if res, ok := r.up(ctx, st); !ok {
+	checks := r.phase(ctx, engine.PhaseCheck, r.plan.Checks, nil, func(ctx context.Context) (result.Endpoints, error) {
+		if res, ok := r.up(ctx, r.st); !ok {
 			upFailed = append(upFailed, res)
 			return nil, errors.New("the stack did not come up")
 		}
-		return st, nil
+		return r.st, nil
 	})
 	r.rep.Checks = append(upFailed, checks...)
-	if len(upFailed) == 0 {
-		r.rep.Checks = append(r.rep.Checks, r.moved(ctx, pinned)...)
+	if len(upFailed) > 0 {
+		return "the stack did not come up", nil
 	}
-	// 3. Decide.
-	r.rep.Verdict = slo.Decide(result.Outcomes(r.rep.Checks))
-	r.logf("verdict: %s: %s", r.rep.Verdict.Status, r.rep.Verdict.Reason)
-	// 4. Roll back and verify, when the verdict calls for it.
-	policy := slo.RollbackPolicy{OnInconclusive: p.Policy.Inconclusive == plan.InconclusiveRollback}
-	if policy.ShouldRollBack(r.rep.Verdict) && ctx.Err() == nil {
-		r.rollBack(ctx, st, r.rep.Verdict.Reason)
-	}
-	// 5. Stack down, then the outcome and the reports.
-	r.down(ctx, st)
-	r.conclude(ctx)
-	r.writeReports()
-	return r.rep, nil
+	r.rep.Checks = append(r.rep.Checks, r.moved(ctx, r.pinned)...)
+	return fmt.Sprintf("%d check(s)", len(r.rep.Checks)), nil
 }
 
-// run is the state of one Run.
+// decide makes the verdict of the checks.
+func (r *run) decide(context.Context) (string, error) {
+	r.rep.Verdict = slo.Decide(result.Outcomes(r.rep.Checks))
+	r.logf("verdict: %s: %s", r.rep.Verdict.Status, r.rep.Verdict.Reason)
+	return r.rep.Verdict.Status.String(), nil
+}
+
+// rollBackIfCalledFor rolls back when the verdict and the plan's policy
+// call for it.
+func (r *run) rollBackIfCalledFor(ctx context.Context) (string, error) {
+	policy := slo.RollbackPolicy{OnInconclusive: r.plan.Policy.Inconclusive == plan.InconclusiveRollback}
+	switch {
+	case ctx.Err() != nil:
+		return "skipped: interrupted", nil
+	case !policy.ShouldRollBack(r.rep.Verdict):
+		return fmt.Sprintf("skipped: the verdict is %s (policy.inconclusive: %s)", r.rep.Verdict.Status, r.plan.Policy.Inconclusive), nil
+	}
+	r.rollBack(ctx, r.st, r.rep.Verdict.Reason)
+	return "", nil
+}
+
+// stackDown removes the stack, before the outcome is decided: a stack
+// that did not come down is in the report.
+func (r *run) stackDown(ctx context.Context) (string, error) {
+	if r.st == nil {
+		return "skipped: no stack", nil
+	}
+	r.down(ctx, r.st)
+	return "", nil
+}
+
+// run is the state of a run as its steps go.
 type run struct {
 	plan  *plan.Plan
 	opts  Options
 	rep   *report.Report
 	start time.Time
-	down1 bool
+	// st is the stack under test once a step made it; pinned are the
+	// image IDs the run is about.
+	st     stack.Stack
+	pinned pins
+	down1  bool
+	// resumer and pending are the runner and the unfinished rollbacks a
+	// resume converges.
+	resumer *rollback.Runner
+	pending []rollback.Unfinished
 	// tty says Progress is a terminal: progress of long checks then
 	// rewrites one line in place; elsewhere it is plain lines, throttled.
 	tty          bool
@@ -206,7 +259,7 @@ func firstFailed(results []result.Result) string {
 }
 
 // conclude maps verdict and rollback to the outcome and its exit code.
-func (r *run) conclude(ctx context.Context) {
+func (r *run) conclude(ctx context.Context) (string, error) {
 	rep := r.rep
 	v := rep.Verdict
 	rb := rep.Rollback
@@ -240,6 +293,7 @@ func (r *run) conclude(ctx context.Context) {
 	}
 	rep.ExitCode = rep.Outcome.ExitCode()
 	rep.Duration = time.Since(r.start)
+	return fmt.Sprintf("%s, exit %d", rep.Outcome, rep.ExitCode), nil
 }
 
 // down removes the stack once, also when the run was interrupted.
@@ -257,20 +311,21 @@ func (r *run) down(ctx context.Context, st stack.Stack) {
 
 // writeReports writes the console summary and, with a report directory, the
 // JSON and JUnit files.
-func (r *run) writeReports() {
+func (r *run) writeReports(context.Context) (string, error) {
 	if err := report.WriteConsole(r.opts.Console, r.rep); err != nil {
 		r.rep.Errors = append(r.rep.Errors, fmt.Sprintf("write console summary: %v", err))
 	}
 	dir := r.reportDir()
 	if dir == "" {
-		return
+		return "console only (no report directory)", nil
 	}
 	if err := writeFiles(dir, r.rep); err != nil {
 		r.rep.Errors = append(r.rep.Errors, err.Error())
 		r.logf("warning: %v", err)
-		return
+		return "failed: " + err.Error(), nil
 	}
 	r.logf("reports written to %s", dir)
+	return "written to " + dir, nil
 }
 
 // reportDir is where the report files go; empty for none.

@@ -71,6 +71,20 @@ type Report struct {
 	// Errors are problems of postflight itself (cleanup, reports) that did
 	// not change the outcome but must not go unseen.
 	Errors []string `json:"errors,omitempty"`
+	// Steps are the run's steps in the order they ran, each with its
+	// start, duration and outcome; the writing of the reports themselves
+	// is the one step they cannot list.
+	Steps []Step `json:"steps,omitempty"`
+}
+
+// Step is one step of a run as it happened.
+type Step struct {
+	Name     string        `json:"name"`
+	Started  time.Time     `json:"started"`
+	Duration time.Duration `json:"duration_ns"`
+	// Outcome is "done", or what the step did or why it did nothing:
+	// "skipped: the verdict is pass".
+	Outcome string `json:"outcome"`
 }
 
 // Rollback is what the run did to put the old version back.
