@@ -10,17 +10,24 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
+// DotEnvFile is the name of the file beside a compose file that holds
+// variables for interpolation.
+const DotEnvFile = ".env"
+
 // Environment is what `docker compose` interpolates a compose file in dir
 // with: the process environment, and the .env file in dir for what the
 // process environment does not set. As with docker compose, a .env file
 // that is absent, a directory, or one that cannot even be looked at is no
-// error, and COMPOSE_DISABLE_ENV_FILE=true leaves it out. The error, from
-// reading or parsing the .env file, names no file: the caller says which.
+// error, and COMPOSE_DISABLE_ENV_FILE=true leaves it out. The error is the
+// one docker compose gives, for the caller to say what it was reading for.
 func Environment(dir string) (types.Mapping, error) {
 	env := types.NewMapping(os.Environ())
 	dotEnv, err := dotEnvFile(dir)
-	if err != nil || dotEnv == "" {
-		return env, err
+	if err != nil {
+		return nil, err
+	}
+	if dotEnv == "" {
+		return env, nil
 	}
 	fromFile, err := dotenv.GetEnvFromFile(env, []string{dotEnv})
 	if err != nil {
@@ -28,10 +35,6 @@ func Environment(dir string) (types.Mapping, error) {
 	}
 	return env.Merge(fromFile), nil
 }
-
-// DotEnvFile is the name of the file beside a compose file that holds
-// variables for interpolation.
-const DotEnvFile = ".env"
 
 // dotEnvFile is the absolute path of the .env file in dir that docker
 // compose would read, "" if it would read none.

@@ -40,7 +40,6 @@ func (m Mode) loadOptions(env map[string]string) func(*loader.Options) {
 			o.ResolvePaths = false
 			o.Interpolate.Substitute = substituteLeniently
 		case ForRunning:
-			o.SetWorkingDirExplicit(true)
 			if o.ResolvePaths {
 				o.ConvertWindowsPaths = utils.StringToBool(env["COMPOSE_CONVERT_WINDOWS_PATHS"])
 			}
