@@ -11,6 +11,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/distribution/reference"
 
+	"github.com/postflight/postflight/harness/compose"
 	"github.com/postflight/postflight/harness/stack"
 )
 
@@ -48,7 +49,7 @@ func (r *run) runnable(ctx context.Context) error {
 			images = append(images, r.rep.OldImage)
 		}
 		// The services not under test run the compose file's images.
-		if proj, err := stack.LoadCompose(ctx, p.Resolve(rep.Compose)); err == nil {
+		if proj, err := compose.Load(ctx, p.Resolve(rep.Compose), compose.ForRunning); err == nil {
 			for _, name := range proj.ServiceNames() {
 				if !slices.Contains(rep.UnderTest, name) && !slices.Contains(images, proj.Services[name].Image) {
 					images = append(images, proj.Services[name].Image)

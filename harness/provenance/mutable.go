@@ -2,16 +2,15 @@ package provenance
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/template"
 	"gopkg.in/yaml.v3"
 
+	"github.com/postflight/postflight/harness/compose"
 	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/slo"
 )
@@ -79,9 +78,10 @@ func ScanTags(path string, patterns ...string) (*TagScan, error) {
 	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
 		return nil, fmt.Errorf("parse compose file %s: %w", path, err)
 	}
-	env, err := environment(filepath.Dir(path))
+	dir := filepath.Dir(path)
+	env, err := compose.Environment(dir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(dir, compose.DotEnvFile), err)
 	}
 	scan := &TagScan{File: path}
 	services := lookup(root(&doc), "services")
@@ -167,31 +167,6 @@ func lookup(m *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
-}
-
-// environment is what compose interpolates with: the .env file beside the
-// compose file, overridden by the process environment.
-func environment(dir string) (map[string]string, error) {
-	env := map[string]string{}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			env[k] = v
-		}
-	}
-	dotEnv := filepath.Join(dir, ".env")
-	if _, err := os.Stat(dotEnv); errors.Is(err, os.ErrNotExist) {
-		return env, nil
-	}
-	fromFile, err := dotenv.GetEnvFromFile(env, []string{dotEnv})
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", dotEnv, err)
-	}
-	for k, v := range fromFile {
-		if _, set := env[k]; !set {
-			env[k] = v
-		}
-	}
-	return env, nil
 }
 
 // interpolate substitutes ${VAR} as compose does; a value that does not

@@ -20,7 +20,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/compose"
 )
 
 // ReplicaConfig says how to start a replica stack.
@@ -78,7 +78,7 @@ func (r *Replica) String() string {
 // at once where depends_on allows (see startAll), and returns once every
 // one is ready.
 func (r *Replica) Up(ctx context.Context) error {
-	p, err := LoadCompose(ctx, r.cfg.Compose)
+	p, err := compose.Load(ctx, r.cfg.Compose, compose.ForRunning)
 	if err != nil {
 		return &StartError{Err: err}
 	}
@@ -153,7 +153,7 @@ func (r *Replica) start(ctx context.Context, name string, svc types.ServiceConfi
 	for k, v := range svc.Labels {
 		labels[k] = v
 	}
-	ports, err := plan.ServicePorts(svc)
+	ports, err := compose.ServicePorts(svc)
 	if err != nil {
 		return nil, &StartError{Service: name, Err: err}
 	}
@@ -314,7 +314,7 @@ func (r *Replica) BaseURL(service string, port int) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		ports, err := plan.ServicePorts(svc)
+		ports, err := compose.ServicePorts(svc)
 		if err != nil {
 			return "", err
 		}

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/postflight/postflight/harness/plan"
+	"github.com/postflight/postflight/harness/compose"
 )
 
 // Services lists the services of the existing stack, sorted.
@@ -28,7 +28,7 @@ func (r *Replica) Services() []string {
 		if err != nil {
 			continue
 		}
-		if ports, err := plan.ServicePorts(svc); err == nil && len(ports) > 0 {
+		if ports, err := compose.ServicePorts(svc); err == nil && len(ports) > 0 {
 			out = append(out, name)
 		}
 	}
