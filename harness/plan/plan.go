@@ -382,6 +382,18 @@ const (
 	InconclusiveRollback = "rollback"
 )
 
+// Rollback driver names, as a plan writes them; RollbackDrivers lists
+// them all. The rollback package drives them.
+const (
+	DriverCommand = "command"
+	DriverSwarm   = "swarm"
+	DriverDocker  = "docker"
+	DriverWebhook = "webhook"
+)
+
+// RollbackDrivers are the rollback drivers a plan may name.
+var RollbackDrivers = []string{DriverCommand, DriverSwarm, DriverDocker, DriverWebhook}
+
 // Rollback says how to put the old version back, and what to verify after.
 type Rollback struct {
 	// Driver is "command", "swarm", "docker" or "webhook"; empty means no

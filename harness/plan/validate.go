@@ -15,12 +15,9 @@ import (
 	"unicode/utf8"
 )
 
-// Rollback drivers and HTTP methods a plan may name. The check kinds are
-// the registered ones (RegisterKind).
-var (
-	rollbackDrivers = []string{"command", "swarm", "docker", "webhook"}
-	httpMethods     = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
-)
+// HTTP methods a plan may name. The check kinds are the registered ones
+// (RegisterKind); the rollback drivers are RollbackDrivers.
+var httpMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 // validator checks what the decoder cannot: required fields, allowed values
 // and references between parts of the plan and to the compose file. It
@@ -441,7 +438,7 @@ func (v *validator) rollback() {
 		}
 		return
 	}
-	for _, d := range rollbackDrivers {
+	for _, d := range RollbackDrivers {
 		if d != r.Driver && v.has(path+"."+d) {
 			v.failKey(path+"."+d, "%s configures the %q driver, but the driver is %q", d, d, r.Driver)
 		}
@@ -453,7 +450,7 @@ func (v *validator) rollback() {
 		} else if len(r.Command) > 0 && r.Command[0] == "" {
 			v.fail(path+".command[0]", "expected a program name, got an empty string")
 		}
-	case "swarm":
+	case DriverSwarm:
 		if v.required(path, "swarm") && r.Swarm != nil && len(r.Swarm.Services) == 0 && r.Swarm.Stack == "" && !v.erredUnder(path+".swarm") {
 			v.fail(path+".swarm", "set services or stack: the Swarm services to roll back")
 		}
@@ -468,7 +465,7 @@ func (v *validator) rollback() {
 				}
 			}
 		}
-	case "webhook":
+	case DriverWebhook:
 		if v.required(path, "webhook") && r.Webhook != nil {
 			wp := path + ".webhook"
 			if v.required(wp, "url") {
@@ -478,7 +475,7 @@ func (v *validator) rollback() {
 			v.between(wp+".attempts", r.Webhook.Attempts, 1, MaxWebhookAttempts, "a number of attempts")
 		}
 	default:
-		v.fail(path+".driver", "unknown rollback driver %q; known drivers are %s%s", r.Driver, quoteList(rollbackDrivers), didYouMean(r.Driver, rollbackDrivers))
+		v.fail(path+".driver", "unknown rollback driver %q; known drivers are %s%s", r.Driver, quoteList(RollbackDrivers), didYouMean(r.Driver, RollbackDrivers))
 	}
 	v.positive(path+".timeout", r.Timeout)
 	v.positive(path+".lock_timeout", r.LockTimeout)

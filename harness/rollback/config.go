@@ -8,16 +8,16 @@ import (
 	"github.com/postflight/postflight/harness/plan"
 )
 
-// Driver names, as a plan writes them.
+// Driver names, as a plan writes them (the plan's list is the one list).
 const (
-	DriverCommand = "command"
-	DriverSwarm   = "swarm"
-	DriverDocker  = "docker"
-	DriverWebhook = "webhook"
+	DriverCommand = plan.DriverCommand
+	DriverSwarm   = plan.DriverSwarm
+	DriverDocker  = plan.DriverDocker
+	DriverWebhook = plan.DriverWebhook
 )
 
 // Drivers lists the driver names New knows.
-var Drivers = []string{DriverCommand, DriverSwarm, DriverDocker, DriverWebhook}
+var Drivers = plan.RollbackDrivers
 
 // Config selects a driver and configures it: Driver names it, and the field
 // of that name holds its configuration. It is plain data, decoded from a
