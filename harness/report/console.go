@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/postflight/postflight/harness/result"
-	"github.com/postflight/postflight/harness/rollback"
+	"github.com/postflight/postflight/harness/rollback/change"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -124,7 +124,7 @@ func lastLines(s string, n int) []string {
 
 // describeOutcome is one line on what a rollback driver did: a command's
 // exit status, or the driver's action.
-func describeOutcome(o *rollback.Outcome) string {
+func describeOutcome(o *change.Outcome) string {
 	s := fmt.Sprintf("%s: %s", o.Driver, o.Action)
 	if o.Driver == "command" && o.ExitCode >= 0 {
 		s += fmt.Sprintf(", exit %d", o.ExitCode)

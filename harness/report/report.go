@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/postflight/postflight/harness/result"
-	"github.com/postflight/postflight/harness/rollback"
+	"github.com/postflight/postflight/harness/rollback/change"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -92,10 +92,10 @@ type Rollback struct {
 	// Reason is why the run rolled back.
 	Reason string `json:"reason"`
 	// Configured is false when the plan has no rollback driver.
-	Configured bool              `json:"configured"`
-	Plan       string            `json:"plan,omitempty"` // what the driver does
-	Outcome    *rollback.Outcome `json:"outcome,omitempty"`
-	Error      string            `json:"error,omitempty"`
+	Configured bool            `json:"configured"`
+	Plan       string          `json:"plan,omitempty"` // what the driver does
+	Outcome    *change.Outcome `json:"outcome,omitempty"`
+	Error      string          `json:"error,omitempty"`
 	// Locked says another rollback of the same target held it past the
 	// lock timeout: nothing was done, and Error says who holds it.
 	Locked bool `json:"locked,omitempty"`

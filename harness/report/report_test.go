@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/postflight/postflight/harness/result"
-	"github.com/postflight/postflight/harness/rollback"
+	"github.com/postflight/postflight/harness/rollback/change"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -23,7 +23,7 @@ func sample() *Report {
 		},
 		Verdict: slo.Verdict{Status: slo.Fail, Reason: "1 of 3 checks failed: orders"},
 		Rollback: &Rollback{Reason: "1 of 3 checks failed: orders", Configured: true,
-			Outcome: &rollback.Outcome{Driver: "command", Action: "run ./rollback.sh", Output: "line1\nline2\n"},
+			Outcome: &change.Outcome{Driver: "command", Action: "run ./rollback.sh", Output: "line1\nline2\n"},
 			Verify:  []result.Result{{Name: "health", Kind: "http", Status: slo.Pass}}},
 		Outcome: RolledBack, ExitCode: 3, Summary: "ROLLED BACK and verified",
 	}

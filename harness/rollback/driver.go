@@ -19,7 +19,8 @@ package rollback
 import (
 	"context"
 	"errors"
-	"time"
+
+	"github.com/postflight/postflight/harness/rollback/change"
 )
 
 // Request is what a rollback is asked to do, and why.
@@ -42,36 +43,7 @@ type Request struct {
 }
 
 // Outcome is what a rollback did (or, in a dry run, would do).
-type Outcome struct {
-	Driver string `json:"driver"`
-	// Action says what was done, in a phrase that reads after the driver's
-	// name: "sh -c ./rollback.sh", "shop_web back to app:1.0.0 (previous
-	// spec)".
-	Action string `json:"action"`
-	DryRun bool   `json:"dry_run"`
-	Output string `json:"output,omitempty"`
-	// ExitCode is the command's exit status for the command driver; for
-	// the others 0 once every step was applied, -1 otherwise.
-	ExitCode int           `json:"exit_code"`
-	Duration time.Duration `json:"duration_ns"`
-	// Steps are the steps decided and, once applied, what each did.
-	Steps []Result `json:"steps,omitempty"`
-	// Verified is what the driver's verification confirmed, e.g.
-	// "shop_web: 2 running task(s) on app:1.0.0 (013c04cf5cfe)"; empty for
-	// drivers that cannot tell (command, webhook).
-	Verified string `json:"verified,omitempty"`
-	// Resumed lists the run ids of interrupted rollbacks of the same
-	// target that were converged first.
-	Resumed []string `json:"resumed,omitempty"`
-	// AlreadyBy is the run whose rollback of the same target, from the
-	// same new version to the same old one, finished (or failed) while
-	// this one waited for the lock: this one did not act, and its outcome
-	// is that run's.
-	AlreadyBy string `json:"already_by,omitempty"`
-	// Journal is the journal file while the rollback is unfinished; it is
-	// removed once the rollback finished.
-	Journal string `json:"journal,omitempty"`
-}
+type Outcome = change.Outcome
 
 // Driver rolls one kind of target back. Every method but Apply changes
 // nothing.

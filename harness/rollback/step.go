@@ -1,78 +1,28 @@
 package rollback
 
 import (
-	"fmt"
 	"strings"
-	"time"
+
+	"github.com/postflight/postflight/harness/rollback/change"
 )
 
-// Step is one change a rollback makes, decided before any change is made
-// and written to the journal. Steps are plain data, so that a rollback can
-// be resumed from its journal by another process.
-type Step struct {
-	// Object is what the step changes: a Swarm service, a container, a
-	// webhook URL, a command line.
-	Object string `json:"object"`
-	Action Action `json:"action"`
-	// From is the image running when the step was decided; To the image the
-	// step puts back.
-	From string `json:"from,omitempty"`
-	To   string `json:"to,omitempty"`
-	// ImageID is To's image ID on this host when the step was decided
-	// (sha256:...); verification holds the running version to it.
-	ImageID string `json:"image_id,omitempty"`
-}
-
-// Action is what a step does.
-type Action string
+// The plain data of a rollback, kept in package change so that reports need
+// none of the drivers.
+type (
+	Step   = change.Step
+	Action = change.Action
+	Result = change.Result
+)
 
 // Actions.
 const (
-	// ActionNone: the object already runs the version to go back to; the
-	// step only waits for it to be up.
-	ActionNone Action = "none"
-	// ActionPreviousSpec: a Swarm service goes back to its previous spec.
-	ActionPreviousSpec Action = "previous-spec"
-	// ActionImage: a Swarm service's image is set to an explicit image.
-	ActionImage Action = "image"
-	// ActionRecreate: a container is recreated with the old image and
-	// otherwise the same configuration.
-	ActionRecreate Action = "recreate"
-	// ActionPost: the rollback is posted to a webhook.
-	ActionPost Action = "post"
-	// ActionRun: a command runs.
-	ActionRun Action = "run"
+	ActionNone         = change.ActionNone
+	ActionPreviousSpec = change.ActionPreviousSpec
+	ActionImage        = change.ActionImage
+	ActionRecreate     = change.ActionRecreate
+	ActionPost         = change.ActionPost
+	ActionRun          = change.ActionRun
 )
-
-// String says what the step does, in a sentence.
-func (s Step) String() string {
-	switch s.Action {
-	case ActionNone:
-		return fmt.Sprintf("%s already runs %s", s.Object, s.To)
-	case ActionPreviousSpec:
-		return fmt.Sprintf("roll %s back to its previous spec (%s -> %s)", s.Object, s.From, s.To)
-	case ActionImage:
-		return fmt.Sprintf("set the image of %s to %s (from %s)", s.Object, s.To, s.From)
-	case ActionRecreate:
-		return fmt.Sprintf("recreate %s with %s (from %s)", s.Object, s.To, s.From)
-	case ActionPost:
-		return "POST the rollback to " + s.Object
-	case ActionRun:
-		return "run " + s.Object
-	}
-	return fmt.Sprintf("%s %s", s.Action, s.Object)
-}
-
-// Result is what applying one step did.
-type Result struct {
-	Step Step `json:"step"`
-	// Note says what happened, e.g. "rolled back, 2/2 tasks running".
-	Note string `json:"note,omitempty"`
-	// Output and ExitCode are a command's.
-	Output   string        `json:"output,omitempty"`
-	ExitCode int           `json:"exit_code"`
-	Duration time.Duration `json:"duration_ns"`
-}
 
 func results(steps []Step) []Result {
 	out := make([]Result, len(steps))
