@@ -86,3 +86,48 @@ rollback:
 		})
 	}
 }
+
+// An image check that fails while the replica comes up ends the check
+// phase there: the replica's start is stopped and removed, its checks are
+// not run (never passed), no "stack up" failure is made up, and the run
+// rolls back.
+func TestRunFailFastImageCheckStopsTheStackComingUp(t *testing.T) {
+	cli := needDocker(t)
+	b, err := os.ReadFile(demoPlan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	demoDir, _ := filepath.Abs(filepath.Dir(demoPlan))
+	src := strings.NewReplacer(
+		"fail_fast: false", "fail_fast: true",
+		"compose: compose.yaml", "compose: "+filepath.Join(demoDir, "compose.yaml"),
+		"package: e2e", "package: "+filepath.Join(demoDir, "e2e"),
+	).Replace(string(b))
+	path := filepath.Join(t.TempDir(), "postflight.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// 1.4.0 carries an undeclared upgrade: the packages check fails in
+	// well under the replica's start.
+	rep, err := harness.Run(context.Background(), loadPlan(t, path), harness.Options{
+		NewImage: "postflight-demo:1.4.0", OldImage: "postflight-demo:1.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != report.RolledBack {
+		t.Fatalf("outcome %s: %s", rep.Outcome, rep.Summary)
+	}
+	for _, c := range rep.Checks {
+		switch {
+		case c.Name == "stack up":
+			t.Errorf("a stack stopped by fail fast reported as a failure of its own: %s", c.Reason)
+		case c.Name == "packages" && c.Status != slo.Fail:
+			t.Errorf("packages: %s %s", c.Status, c.Reason)
+		case c.Name != "packages" && (c.Status != slo.Inconclusive || !strings.HasPrefix(c.Reason, "not run: the phase stopped after packages failed")):
+			t.Errorf("%s: %s %q, want not run", c.Name, c.Status, c.Reason)
+		}
+	}
+	if left := leftovers(t, cli, rep.RunID); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}

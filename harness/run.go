@@ -90,12 +90,19 @@ func (r *run) checks(ctx context.Context) (string, error) {
 	r.st = r.stack()
 	r.rep.Stack = r.st.String()
 	var upFailed []result.Result
+	runCtx := ctx
 	checks := r.phase(ctx, engine.PhaseCheck, r.plan.Checks, nil, func(ctx context.Context) (result.Endpoints, error) {
-		if res, ok := r.up(ctx, r.st); !ok {
-			upFailed = append(upFailed, res)
-			return nil, errors.New("the stack did not come up")
+		res, ok := r.up(ctx, r.st)
+		switch {
+		case ok:
+			return r.st, nil
+		case ctx.Err() != nil && runCtx.Err() == nil:
+			// The phase stopped at a failed image check (fail fast):
+			// the checks of the stack are not run, and say so.
+			return nil, errors.New("the phase stopped while the stack came up")
 		}
-		return r.st, nil
+		upFailed = append(upFailed, res)
+		return nil, errors.New("the stack did not come up")
 	})
 	r.rep.Checks = append(upFailed, checks...)
 	if len(upFailed) > 0 {

@@ -56,6 +56,9 @@ func (ph Phase) Run(ctx context.Context) []result.Result {
 			env.Endpoints, stackErr = ph.Stack(ctx)
 		}
 		for _, i := range onStack {
+			if ctx.Err() != nil {
+				break // stopped (or interrupted) while the stack came up
+			}
 			if stackErr != nil {
 				s.record(i, result.Result{Name: ph.Checks[i].Name, Kind: ph.Checks[i].Kind, Phase: ph.Env.Phase}.Unmeasured(stackErr.Error()))
 				continue

@@ -47,6 +47,14 @@ func init() {
 	Register(Checker{Kind: plan.Kind{Name: "test-fail"}, Run: func(ctx context.Context, c plan.Check, env Env) result.Result {
 		return result.Result{Status: slo.Fail, Reason: "wrong answer"}
 	}})
+	Register(Checker{Kind: plan.Kind{Name: "test-fail-image", Images: true}, Run: func(ctx context.Context, c plan.Check, env Env) result.Result {
+		return result.Result{Status: slo.Fail, Reason: "undeclared upgrade"}
+	}})
+	Register(Checker{Kind: plan.Kind{Name: "test-panic"}, Run: func(ctx context.Context, c plan.Check, env Env) result.Result {
+		var m map[string]int
+		m["x"]++ // a nil map: a bug in a kind of check
+		return result.Result{Status: slo.Pass}
+	}})
 }
 
 // kvServer stores PUT bodies and serves them back.
@@ -247,5 +255,36 @@ func TestEveryPlanKindRuns(t *testing.T) {
 		if _, ok := plan.LookupKind(name); !ok {
 			t.Errorf("kind %q runs but plans cannot name it", name)
 		}
+	}
+}
+
+// An image check that fails while the stack comes up ends a fail-fast
+// phase there: the stack's checks are not run, and say so.
+func TestFailFastWhileTheStackComesUp(t *testing.T) {
+	checks := []plan.Check{{Name: "packages", Kind: "test-fail-image"}, {Name: "health", Kind: "http", Service: "kv"}}
+	ph := Phase{Checks: checks, FailFast: true, Env: Env{Phase: PhaseCheck},
+		Stack: func(ctx context.Context) (result.Endpoints, error) {
+			<-ctx.Done() // a stack slow to come up, stopped by the failure
+			return nil, errors.New("the phase stopped while the stack came up")
+		}}
+	got := ph.Run(context.Background())
+	if statuses(got) != "packages=fail health=inconclusive" {
+		t.Fatalf("got %s", statuses(got))
+	}
+	if got[1].Reason != "not run: the phase stopped after packages failed (policy.fail_fast)" {
+		t.Errorf("the stack's check: %q", got[1].Reason)
+	}
+}
+
+// A kind of check that panics could not measure; the phase goes on.
+func TestAPanickingCheckCouldNotMeasure(t *testing.T) {
+	srv := kvServer(t)
+	checks := []plan.Check{{Name: "buggy", Kind: "test-panic"}, {Name: "after", Kind: "http", URL: srv.URL + "/none", Expect: plan.HTTPExpect{Status: 404}}}
+	got := Phase{Checks: checks, Env: Env{Phase: PhaseCheck}}.Run(context.Background())
+	if statuses(got) != "buggy=inconclusive after=pass" {
+		t.Fatalf("got %s", statuses(got))
+	}
+	if !strings.Contains(got[0].Reason, "could not measure: the test-panic check panicked: assignment to entry in nil map") {
+		t.Errorf("reason %q", got[0].Reason)
 	}
 }

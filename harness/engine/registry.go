@@ -97,7 +97,10 @@ func Kinds() []string {
 // RunCheck runs one check of any registered kind. Its text is made safe
 // before anything shows or passes it on: what a service answered may carry
 // terminal escapes, credentials or megabytes.
-func RunCheck(ctx context.Context, c plan.Check, env Env) result.Result {
+//
+// A check that panics could not measure: the run goes on, and takes its
+// stack down, whatever one kind of check does.
+func RunCheck(ctx context.Context, c plan.Check, env Env) (r result.Result) {
 	kind := c.Kind
 	if kind == "" {
 		kind = plan.KindHTTP
@@ -106,7 +109,12 @@ func RunCheck(ctx context.Context, c plan.Check, env Env) result.Result {
 	if !ok {
 		return result.Result{Name: c.Name, Kind: c.Kind, Phase: env.Phase}.Unmeasuredf("unknown check kind %q", c.Kind)
 	}
-	r := ck.Run(ctx, c, env)
+	defer func() {
+		if p := recover(); p != nil {
+			r = result.Result{Name: c.Name, Kind: c.Kind, Phase: env.Phase}.Unmeasuredf("the %s check panicked: %v", kind, p).Safe()
+		}
+	}()
+	r = ck.Run(ctx, c, env)
 	r.Name, r.Kind, r.Phase = c.Name, c.Kind, env.Phase
 	return r.Safe()
 }

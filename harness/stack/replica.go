@@ -55,6 +55,8 @@ type Replica struct {
 	cfg     ReplicaConfig
 	project *types.Project
 	network *testcontainers.DockerNetwork
+	// up is set once Up brought every service up.
+	up bool
 
 	mu         sync.Mutex
 	containers map[string]*testcontainers.DockerContainer
@@ -97,13 +99,24 @@ func (r *Replica) Up(ctx context.Context) error {
 	}
 	r.network = nw
 	r.cfg.Logf("network %s created", nw.Name)
-	return r.startAll(ctx, slices.Sorted(maps.Keys(p.Services)))
+	if err := r.startAll(ctx, slices.Sorted(maps.Keys(p.Services))); err != nil {
+		return err
+	}
+	r.up = true
+	return nil
 }
 
 // SwapImage restarts the services under test with another image; a
 // replica that is not up yet comes up with it.
 func (r *Replica) SwapImage(ctx context.Context, image string) error {
-	if r.project == nil {
+	if !r.up {
+		// Never up, or cut short on its way (an interrupt, a phase that
+		// stopped): what it started goes, and it comes up whole.
+		if r.project != nil {
+			if err := r.Down(ctx); err != nil {
+				return &StartError{Err: fmt.Errorf("remove the replica's partial start: %w", err)}
+			}
+		}
 		r.cfg.Image = image
 		return r.Up(ctx)
 	}
@@ -343,5 +356,6 @@ func (r *Replica) Down(ctx context.Context) error {
 	r.mu.Lock()
 	r.containers = map[string]*testcontainers.DockerContainer{}
 	r.mu.Unlock()
+	r.project, r.network, r.up = nil, nil, false
 	return err
 }
