@@ -65,8 +65,7 @@ func (h *HTTPChecker) Run(ctx context.Context, c plan.Check, phase string, eps r
 
 	url, err := checkURL(c, eps)
 	if err != nil {
-		res.Status, res.Reason = slo.Inconclusive, err.Error()
-		return res
+		return res.Unmeasured(err.Error())
 	}
 	method := c.Request.Method
 	if method == "" {
