@@ -10,8 +10,9 @@
 //     the Hodges-Lehmann shift, the median of the differences canary-baseline
 //     over pairs of samples. All n1*n2 pairs are used up to Options.Pairs;
 //     beyond that, Options.Pairs pairs drawn at random (with replacement,
-//     from the seed), which puts the median within a fraction of a percent of
-//     the exact one.
+//     from the seed). The median of 20,000 drawn pairs lies within 1 ms of
+//     the exact shift on a service with a 100 ms median (tested); the
+//     default draws 100,000.
 //   - Tail: the difference of the p99s (nearest rank, as slo reports them),
 //     with a percentile bootstrap interval: Options.Resamples resamples of
 //     each side drawn with replacement from the seed. The interval is the
@@ -41,4 +42,13 @@
 //
 // The verdict is the worst of the three aspects: worse, then inconclusive,
 // then not worse.
+//
+// The defaults (DefaultOptions): significance 0.01, tolerance 5% with a
+// floor of 1 ms and of 0.1 percentage points of errors, 20 samples a side,
+// 2,000 bootstrap resamples, 100,000 pairs, seed 1. The p99 of a few
+// hundred samples moves by more than 5% from one sample to the next: at
+// 200 a side, two samples of the same service leave the p99 undecided
+// (beyond the tolerance, not significant) about a third of the time, and
+// at 1,000 a side about a sixth. Undecided is inconclusive, not worse:
+// more samples, or a larger Tolerance, decide it.
 package compare
