@@ -59,7 +59,7 @@ func NewTable(tasks int, steps []Step) (Table, error) {
 
 // count sets the task count of row i from its percentage and the rows
 // before it.
-func (t Table) count(i int) {
+func (t *Table) count(i int) {
 	r := &t.Rows[i]
 	n, s := t.Tasks, r.Asked
 	last := i == len(t.Rows)-1
