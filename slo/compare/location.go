@@ -1,0 +1,93 @@
+package compare
+
+import (
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/aclements/go-moremath/stats"
+)
+
+// Location is the comparison of where the bulk of the latencies lie.
+type Location struct {
+	// U is the Mann-Whitney U of the canary against the baseline, P its
+	// one-sided p-value (the canary is slower).
+	U, P float64
+	// Shift is the Hodges-Lehmann estimate of how much slower the canary
+	// is: the median of the pairwise differences canary-baseline.
+	Shift time.Duration
+	// Pairs is the number of pairs the shift is the median of; Sampled says
+	// they were drawn at random rather than all n1*n2 of them.
+	Pairs   int
+	Sampled bool
+	// Allowed is the shift tolerated: the larger of Tolerance times the
+	// baseline's median and Floor.
+	Allowed time.Duration
+	Verdict Verdict
+}
+
+// compareLocation tests whether canary is slower than baseline; both sorted
+// and non-empty.
+func compareLocation(baseline, canary []time.Duration, o Options, rng *rand.Rand) (Location, error) {
+	var l Location
+	u, err := stats.MannWhitneyUTest(seconds(canary), seconds(baseline), stats.LocationGreater)
+	switch {
+	case errors.Is(err, stats.ErrSamplesEqual):
+		// Every latency on both sides is the same: no shift at all.
+		l.U, l.P = float64(len(canary)*len(baseline))/2, 1
+	case err != nil:
+		return l, err
+	default:
+		l.U, l.P = u.U, u.P
+	}
+	l.Shift, l.Pairs, l.Sampled = hodgesLehmann(baseline, canary, o.Pairs, rng)
+	l.Allowed = allowed(median(baseline), o)
+	l.Verdict = judge(l.P < o.Significance, l.Shift > l.Allowed)
+	return l, nil
+}
+
+// hodgesLehmann is the median of canary[j]-baseline[i] over all pairs, or
+// over limit pairs drawn at random when there are more.
+func hodgesLehmann(baseline, canary []time.Duration, limit int, rng *rand.Rand) (shift time.Duration, pairs int, sampled bool) {
+	n1, n2 := len(baseline), len(canary)
+	var diffs []time.Duration
+	if n1*n2 <= limit {
+		diffs = make([]time.Duration, 0, n1*n2)
+		for _, c := range canary {
+			for _, b := range baseline {
+				diffs = append(diffs, c-b)
+			}
+		}
+	} else {
+		sampled = true
+		diffs = make([]time.Duration, limit)
+		for k := range diffs {
+			diffs[k] = canary[rng.IntN(n2)] - baseline[rng.IntN(n1)]
+		}
+	}
+	slices.Sort(diffs)
+	return median(diffs), len(diffs), sampled
+}
+
+// median of sorted, halfway between the middle two for an even count.
+func median(sorted []time.Duration) time.Duration {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return sorted[n/2-1] + (sorted[n/2]-sorted[n/2-1])/2
+}
+
+// allowed is the latency effect tolerated against a baseline value.
+func allowed(base time.Duration, o Options) time.Duration {
+	return max(time.Duration(o.Tolerance*float64(base)), o.Floor)
+}
+
+func seconds(d []time.Duration) []float64 {
+	s := make([]float64, len(d))
+	for i, v := range d {
+		s[i] = v.Seconds()
+	}
+	return s
+}
