@@ -18,7 +18,7 @@ func init() {
 	Register(Checker{Kind: plan.IntegrityKind, Run: imageCheck(imagecheck.Integrity)})
 	Register(Checker{Kind: plan.HygieneKind, Run: imageCheck(imagecheck.Hygiene)})
 	Register(Checker{Kind: plan.PackagesKind, Run: imageCheck(imagecheck.Packages)})
-	Register(Checker{Kind: plan.GinkgoKind, Run: runGinkgo})
+	Register(Checker{Kind: plan.GinkgoKind, Run: runGinkgo, Prepare: prepareGinkgo})
 }
 
 func runHTTP(ctx context.Context, c plan.Check, env Env) result.Result {

@@ -15,6 +15,22 @@ import (
 // serviceLister is a stack that can list its services.
 type serviceLister interface{ Services() []string }
 
+// prepareGinkgo builds a check's suite at the start of its phase, while the
+// stack comes up: the value is the *ginkgosuite.Built, or the error.
+func prepareGinkgo(ctx context.Context, c plan.Check) (any, func()) {
+	built, err := ginkgosuite.Build(ctx, ginkgoSuite(c))
+	if err != nil {
+		return err, nil
+	}
+	return built, built.Remove
+}
+
+// ginkgoSuite is the suite a check names.
+func ginkgoSuite(c plan.Check) ginkgosuite.Suite {
+	g := c.Ginkgo
+	return ginkgosuite.Suite{Package: g.Package, Binary: g.Binary, LabelFilter: g.LabelFilter, Timeout: c.Timeout.Duration}
+}
+
 // runGinkgo runs a user's Ginkgo suite against the stack: every spec is a
 // part of the check's result. A failed spec fails the check; a suite that
 // does not build, crashes, times out or runs no spec could not measure.
@@ -22,7 +38,7 @@ func runGinkgo(ctx context.Context, c plan.Check, env Env) (res result.Result) {
 	start := time.Now()
 	defer func() { res.Duration = time.Since(start) }()
 	g := c.Ginkgo
-	suite := ginkgosuite.Suite{Package: g.Package, Binary: g.Binary, LabelFilter: g.LabelFilter, Timeout: c.Timeout.Duration}
+	suite := ginkgoSuite(c)
 	res = result.Result{Target: suite.String(), Expected: "every spec passes", Attempts: 1}
 	if g.LabelFilter != "" {
 		res.Expected = fmt.Sprintf("every spec labelled %s passes", g.LabelFilter)
@@ -45,6 +61,14 @@ func runGinkgo(ctx context.Context, c plan.Check, env Env) (res result.Result) {
 	vars, err := ginkgosuite.SuiteEnv{RunID: env.RunID, Phase: env.Phase, NewImage: env.NewImage, Endpoints: eps}.Environ()
 	if err != nil {
 		return res.Unmeasured(err.Error())
+	}
+	if env.Prepared != nil {
+		switch v := env.Prepared(ctx).(type) {
+		case *ginkgosuite.Built:
+			suite = v.Suite
+		case error:
+			return res.Unmeasured(v.Error())
+		}
 	}
 	out, err := ginkgosuite.Run(ctx, suite, vars)
 	if out != nil {

@@ -41,10 +41,11 @@ func (ph Phase) Run(ctx context.Context) []result.Result {
 	defer s.stop()
 
 	var wg sync.WaitGroup
+	prepared := s.prepare(ctx, &wg)
 	var onStack []int
 	for i, c := range ph.Checks {
 		if ck, ok := Lookup(kindOf(c)); ok && ck.Kind.Images {
-			wg.Go(func() { s.run(ctx, i, ph.Env) })
+			wg.Go(func() { s.run(ctx, i, prepared.env(i, ph.Env)) })
 		} else {
 			onStack = append(onStack, i)
 		}
@@ -63,11 +64,69 @@ func (ph Phase) Run(ctx context.Context) []result.Result {
 				s.record(i, result.Result{Name: ph.Checks[i].Name, Kind: ph.Checks[i].Kind, Phase: ph.Env.Phase}.Unmeasured(stackErr.Error()))
 				continue
 			}
-			s.run(ctx, i, env)
+			s.run(ctx, i, prepared.env(i, env))
 		}
 	}
 	wg.Wait()
-	return s.complete()
+	out := s.complete()
+	// Preparations no check waits for any more stop, and are undone.
+	s.stop()
+	for _, p := range prepared {
+		<-p.ready
+	}
+	for _, undo := range s.undo {
+		undo()
+	}
+	return out
+}
+
+// preparations are what kinds' Prepare made of the phase's checks, by
+// check index, each ready once its channel is closed.
+type preparations map[int]*preparation
+
+type preparation struct {
+	ready chan struct{}
+	value any
+}
+
+// prepare starts every check's Prepare; what they return is undone when
+// the phase ends (wg holds the phase's goroutines).
+func (s *phaseState) prepare(ctx context.Context, wg *sync.WaitGroup) preparations {
+	out := preparations{}
+	for i, c := range s.ph.Checks {
+		ck, ok := Lookup(kindOf(c))
+		if !ok || ck.Prepare == nil {
+			continue
+		}
+		p := &preparation{ready: make(chan struct{})}
+		out[i] = p
+		go func() {
+			defer close(p.ready)
+			var done func()
+			p.value, done = ck.Prepare(ctx, c)
+			if done != nil {
+				s.mu.Lock()
+				s.undo = append(s.undo, done)
+				s.mu.Unlock()
+			}
+		}()
+	}
+	return out
+}
+
+// env is the environment of check i: with what was prepared for it.
+func (ps preparations) env(i int, env Env) Env {
+	if p, ok := ps[i]; ok {
+		env.Prepared = func(ctx context.Context) any {
+			select {
+			case <-p.ready:
+				return p.value
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	return env
 }
 
 func kindOf(c plan.Check) string {
@@ -88,6 +147,8 @@ type phaseState struct {
 	cut []bool
 	// failed names the first failed check once the phase fails fast.
 	failed string
+	// undo are the preparations to undo when the phase ends.
+	undo []func()
 }
 
 // run runs check i unless the phase has stopped.

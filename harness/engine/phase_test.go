@@ -50,6 +50,19 @@ func init() {
 	Register(Checker{Kind: plan.Kind{Name: "test-fail-image", Images: true}, Run: func(ctx context.Context, c plan.Check, env Env) result.Result {
 		return result.Result{Status: slo.Fail, Reason: "undeclared upgrade"}
 	}})
+	Register(Checker{Kind: plan.Kind{Name: "test-prepared"},
+		Prepare: func(ctx context.Context, c plan.Check) (any, func()) {
+			v, _ := gates.Load(c.Name)
+			g := v.(*gate)
+			close(g.started)
+			return "built " + c.Name, func() { close(g.release) }
+		},
+		Run: func(ctx context.Context, c plan.Check, env Env) result.Result {
+			if v, _ := env.Prepared(ctx).(string); v != "built "+c.Name {
+				return result.Result{}.Unmeasuredf("prepared %q", v)
+			}
+			return result.Result{Status: slo.Pass, Reason: "ran what was prepared"}
+		}})
 	Register(Checker{Kind: plan.Kind{Name: "test-panic"}, Run: func(ctx context.Context, c plan.Check, env Env) result.Result {
 		var m map[string]int
 		m["x"]++ // a nil map: a bug in a kind of check
@@ -286,5 +299,30 @@ func TestAPanickingCheckCouldNotMeasure(t *testing.T) {
 	}
 	if !strings.Contains(got[0].Reason, "could not measure: the test-panic check panicked: assignment to entry in nil map") {
 		t.Errorf("reason %q", got[0].Reason)
+	}
+}
+
+// A kind's Prepare starts with the phase, before the stack is up; Run gets
+// what it made; what it made is undone when the phase ends, also for a
+// check the phase never ran.
+func TestPrepareStartsWithThePhaseAndIsUndone(t *testing.T) {
+	ran, skipped := newGate(t, "suite"), newGate(t, "never-run")
+	checks := []plan.Check{{Name: "suite", Kind: "test-prepared"}, {Name: "broken", Kind: "test-fail"}, {Name: "never-run", Kind: "test-prepared"}}
+	ph := Phase{Checks: checks, FailFast: true, Env: Env{Phase: PhaseCheck},
+		Stack: func(context.Context) (result.Endpoints, error) {
+			<-ran.started // prepared while the stack comes up
+			<-skipped.started
+			return endpoints{}, nil
+		}}
+	got := ph.Run(context.Background())
+	if statuses(got) != "suite=pass broken=fail never-run=inconclusive" {
+		t.Fatalf("got %s: %+v", statuses(got), got)
+	}
+	for name, g := range map[string]*gate{"suite": ran, "never-run": skipped} {
+		select {
+		case <-g.release:
+		default:
+			t.Errorf("%s: what Prepare made was not undone", name)
+		}
 	}
 }

@@ -31,6 +31,9 @@ type Env struct {
 	Progress result.Progress
 	// NewImage and OldImage are the run's images; RunID owns its resources.
 	NewImage, OldImage, RunID string
+	// Prepared, in a phase, waits for what the kind's Prepare made of the
+	// check and returns it; nil when the kind prepares nothing.
+	Prepared func(ctx context.Context) any
 }
 
 // Checker is one kind of check: what a plan may say of it, and how it runs.
@@ -45,6 +48,11 @@ type Checker struct {
 	// not measure returns an inconclusive result (result.Unmeasured), never
 	// a pass.
 	Run func(ctx context.Context, c plan.Check, env Env) result.Result
+	// Prepare, when set, does what a check of the kind can do before the
+	// stack is up (build a suite): a phase calls it at its start, beside
+	// the stack coming up and the checks before, and Run gets its value
+	// through Env.Prepared. The phase calls done, when set, at its end.
+	Prepare func(ctx context.Context, c plan.Check) (value any, done func())
 }
 
 var (

@@ -66,6 +66,8 @@ type Suite struct {
 	// Dir is the suite's working directory: Package by default, else the
 	// Binary's directory.
 	Dir string
+	// prebuilt is the test binary Build made of Package.
+	prebuilt string
 }
 
 func (s Suite) String() string {
@@ -104,7 +106,12 @@ func Run(ctx context.Context, s Suite, env map[string]string) (*Outcome, error) 
 	defer os.RemoveAll(tmp)
 
 	bin, dir := s.Binary, s.Dir
-	if s.Package != "" {
+	if s.prebuilt != "" {
+		bin = s.prebuilt
+		if dir == "" {
+			dir = s.Package
+		}
+	} else if s.Package != "" {
 		pkg, err := filepath.Abs(s.Package)
 		if err != nil {
 			return out, fmt.Errorf("run %s: %w", s, err)
@@ -207,4 +214,48 @@ func build(ctx context.Context, dir, bin string, grace time.Duration, out *Outco
 		return &Error{Cause: CauseBuild, Detail: "go test -c built nothing: the package has no test files"}
 	}
 	return nil
+}
+
+// Built is a package suite built before it runs (see Build).
+type Built struct {
+	// Suite runs the binary built, named as the package.
+	Suite Suite
+	tmp   string
+}
+
+// Build builds a package suite now, so that it can run later without
+// waiting for its build: a run builds its suites while its stack comes up.
+// Remove removes the binary. A suite that is a binary already is returned
+// as it is.
+func Build(ctx context.Context, s Suite) (*Built, error) {
+	if s.Package == "" || s.prebuilt != "" {
+		return &Built{Suite: s}, nil
+	}
+	grace := s.GracePeriod
+	if grace <= 0 {
+		grace = DefaultGracePeriod
+	}
+	pkg, err := filepath.Abs(s.Package)
+	if err != nil {
+		return nil, fmt.Errorf("build %s: %w", s, err)
+	}
+	tmp, err := os.MkdirTemp("", "postflight-ginkgo-build-")
+	if err != nil {
+		return nil, fmt.Errorf("build %s: %w", s, err)
+	}
+	out := &Outcome{}
+	bin := filepath.Join(tmp, "suite.test")
+	if berr := build(ctx, pkg, bin, grace, out); berr != nil {
+		os.RemoveAll(tmp)
+		return nil, &Error{Suite: s.String(), Cause: berr.Cause, Detail: berr.Detail, Output: out.Output}
+	}
+	s.prebuilt = bin
+	return &Built{Suite: s, tmp: tmp}, nil
+}
+
+// Remove removes what Build built.
+func (b *Built) Remove() {
+	if b != nil && b.tmp != "" {
+		os.RemoveAll(b.tmp)
+	}
 }
