@@ -127,16 +127,16 @@ type Query struct {
 
 // Past is one earlier run's observation of an objective.
 type Past struct {
-	RunID    string
-	Started  time.Time
-	Verdict  slo.Status
-	Observed float64
-	Budget   float64
-	Unit     string
-	Status   slo.Status
+	RunID    string     `json:"run_id"`
+	Started  time.Time  `json:"started"`
+	Verdict  slo.Status `json:"verdict"`
+	Observed float64    `json:"observed"`
+	Budget   float64    `json:"budget"`
+	Unit     string     `json:"unit"`
+	Status   slo.Status `json:"status"`
 	// Distribution is the objective's distribution in that run; nil when
 	// the run stored none, or stored it in another bucket scheme.
-	Distribution *Histogram
+	Distribution *Histogram `json:"-"`
 }
 
 // Comparable returns earlier runs of the same plan that measured the same
@@ -151,7 +151,7 @@ func (s *Store) Comparable(ctx context.Context, q Query) ([]Past, error) {
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := s.db.QueryContext(ctx,
+	past, err := queryAll(ctx, s.db, scanPast,
 		`SELECT r.run_id, r.started_ns, r.verdict, o.observed, o.budget, o.unit, o.status, d.scheme, d.buckets
 		 FROM runs r
 		 JOIN objectives o ON o.run = r.id
@@ -163,19 +163,7 @@ func (s *Store) Comparable(ctx context.Context, q Query) ([]Past, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read history of %s %s: %w", q.Check, q.Objective, err)
 	}
-	defer func() { _ = rows.Close() }()
-	var out []Past
-	for rows.Next() {
-		p, err := scanPast(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read history of %s %s: %w", q.Check, q.Objective, err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read history of %s %s: %w", q.Check, q.Objective, err)
-	}
-	return out, nil
+	return past, nil
 }
 
 func scanPast(rows *sql.Rows) (Past, error) {
