@@ -80,3 +80,19 @@ func TestHistogramRefusesAnotherBucketLayout(t *testing.T) {
 		t.Error("read an empty blob without error")
 	}
 }
+
+func TestHistogramOfALongLoadStaysSmall(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var h Histogram
+	for range 1_500_000 {
+		h.Add(time.Duration(math.Exp(rng.NormFloat64()*0.8) * float64(20*time.Millisecond)))
+	}
+	blob, err := h.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("1.5M latencies: %d bytes", len(blob))
+	if len(blob) > 1024 {
+		t.Errorf("1.5M latencies take %d bytes, want at most 1 KiB", len(blob))
+	}
+}

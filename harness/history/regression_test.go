@@ -172,3 +172,23 @@ func TestRuleValidateNamesEveryMistake(t *testing.T) {
 		t.Errorf("default rule: %v", err)
 	}
 }
+
+func TestKnownRegressionIsFlaggedOverManySeeds(t *testing.T) {
+	const seeds = 100
+	var flagged int
+	for seed := range uint64(seeds) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		runs := make([]RunRecord, 8)
+		for i := range 7 {
+			runs[i] = synthetic(rng, i, 1000, 20*time.Millisecond)
+		}
+		runs[7] = synthetic(rng, 7, 1000, 25*time.Millisecond)
+		if Compare(runs[7], runs[7].Objectives[0], pastOf(runs[:7]), DefaultRule).Outcome == Regression {
+			flagged++
+		}
+	}
+	t.Logf("latency +25%%: flagged in %d of %d seeds", flagged, seeds)
+	if flagged < seeds*95/100 {
+		t.Errorf("a 25%% slower night flagged in %d of %d seeds, want at least 95%%", flagged, seeds)
+	}
+}
