@@ -111,18 +111,20 @@ func TestOpenRefusesASchemaNewerThanItKnows(t *testing.T) {
 
 func TestConcurrentWritersBothLand(t *testing.T) {
 	ctx := t.Context()
-	_, path := openTemp(t)
+	// Both writers open a file that does not exist yet, as two processes
+	// would, so both also race to create and migrate it.
+	path := filepath.Join(t.TempDir(), "history.db")
 	const each = 40
 	var wg sync.WaitGroup
-	errs := make(chan error, 2*each)
+	errs := make(chan error, 2*each+2)
 	for w := range 2 {
-		// Each writer opens the file itself, as a second process would.
-		s, err := Open(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = s.Close() }()
 		wg.Go(func() {
+			s, err := Open(ctx, path)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer func() { errs <- s.Close() }()
 			for i := range each {
 				var h Histogram
 				h.AddN(time.Duration(i+1)*time.Millisecond, 100)
@@ -137,7 +139,10 @@ func TestConcurrentWritersBothLand(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	s, _ := Open(ctx, path)
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer func() { _ = s.Close() }()
 	if n, err := s.Runs(ctx, "nightly"); err != nil || n != 2*each {
 		t.Errorf("%d runs stored (%v), want %d", n, err, 2*each)
