@@ -70,7 +70,7 @@ func labelled(t *testing.T, cli *client.Client, label, value string) int {
 }
 
 func TestHelpTeachesFlagsAndExitCodes(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"run", "--help"}, {"rollback", "--help"}, {"check", "images", "--help"}, {"validate", "--help"}, {"cleanup", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"run", "--help"}, {"rollback", "--help"}, {"check", "images", "--help"}, {"validate", "--help"}, {"cleanup", "--help"}, {"history", "--help"}} {
 		r := runBin(t, args...)
 		if r.code != 0 || !strings.Contains(r.stdout, "Examples:") {
 			t.Errorf("%v: exit %d, output without examples:\n%s", args, r.code, r.stdout)
