@@ -45,6 +45,9 @@ type Options struct {
 	// CheckProgress, when set, receives the progress lines of long checks
 	// instead of Progress.
 	CheckProgress func(line string)
+	// History is the history database a run is recorded in; history.db in
+	// the plan's state directory when empty.
+	History string
 }
 
 // Run runs a plan from start to end and returns the report of what
@@ -72,6 +75,9 @@ var runSteps = []step{
 	{"rollback", (*run).rollBackIfCalledFor},
 	{"stack down", (*run).stackDown},
 	{"outcome", (*run).conclude},
+	// Every objective and each load check's latencies, for later runs to
+	// compare against (`postflight history`).
+	{"history", (*run).recordHistory},
 	{"reports", (*run).writeReports},
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/postflight/postflight/harness"
+	"github.com/postflight/postflight/harness/history"
 	"github.com/postflight/postflight/harness/report"
 )
 
@@ -34,7 +35,7 @@ func TestRunRecordsEachStep(t *testing.T) {
 			t.Errorf("step %s started before %s", s.Name, rep.Steps[i-1].Name)
 		}
 	}
-	if got, want := strings.Join(names, ", "), "preflight, pin images, checks, verdict, rollback, stack down, outcome, reports"; got != want {
+	if got, want := strings.Join(names, ", "), "preflight, pin images, checks, verdict, rollback, stack down, outcome, history, reports"; got != want {
 		t.Fatalf("steps %s, want %s", got, want)
 	}
 	if rb := rep.Steps[4]; !strings.HasPrefix(rb.Outcome, "skipped: the verdict is pass") {
@@ -55,6 +56,36 @@ func TestRunRecordsEachStep(t *testing.T) {
 	}
 	if len(fromJSON.Steps) != len(rep.Steps)-1 || fromJSON.Steps[2].Name != "checks" {
 		t.Errorf("postflight.json steps: %+v", fromJSON.Steps)
+	}
+}
+
+// Every run is kept in the history: its objectives, and a load check's
+// latencies as a distribution, read back as a comparable run.
+func TestRunIsKeptInTheHistory(t *testing.T) {
+	path := writeToyPlan(t, "  - name: under-load\n    kind: load\n    service: web\n    load: {rate: 50/s, duration: 1s, targets: [{path: /}]}\n    budgets: {latency: {p50: 500ms}, error_rate: 5%}\n")
+	db := filepath.Join(t.TempDir(), "history.db")
+	var ids []string
+	for range 2 {
+		rep, err := harness.Run(context.Background(), loadPlan(t, path), harness.Options{History: db})
+		if err != nil || rep.Outcome != report.Passed {
+			t.Fatalf("run: %v %+v", err, rep)
+		}
+		if s := rep.Steps[len(rep.Steps)-2]; s.Name != "history" || s.Outcome != "recorded in "+db {
+			t.Fatalf("history step: %+v", s)
+		}
+		ids = append(ids, rep.RunID)
+	}
+	store, err := history.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	past, err := store.Comparable(context.Background(), history.Query{Plan: "postflight.yaml", Check: "under-load", Objective: "p50 latency"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(past) != 2 || past[0].RunID != ids[1] || past[0].Distribution == nil || past[0].Distribution.Count() < 40 {
+		t.Fatalf("history: %+v", past)
 	}
 }
 

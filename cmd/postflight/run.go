@@ -15,7 +15,12 @@ func newRunCmd() *cobra.Command {
 		Long: `run goes through a plan from start to end:
 
   load the plan -> bring the stack up -> run the checks -> verdict
-  -> roll back and verify (when the verdict calls for it) -> stack down -> reports
+  -> roll back and verify (when the verdict calls for it) -> stack down
+  -> history -> reports
+
+Every run is kept in the history database (--history, else history.db in the
+state directory): each objective's observed value and budget, and each load
+check's latencies; postflight history shows them.
 
 Progress goes to stderr, the summary to stdout. With a report directory (the
 plan's report.dir or --report-dir) it also writes postflight.json (the whole
@@ -42,5 +47,6 @@ labelled and removed at the end, on error and on SIGINT/SIGTERM.
 	f.StringVar(&opts.NewImage, "new", "", "image under test (overrides the plan's images.new)")
 	f.StringVar(&opts.OldImage, "old", "", "image to roll back to (overrides the plan's images.old)")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "decide and report what the rollback would do, without doing it")
+	f.StringVar(&opts.History, "history", "", "history database the run is kept in (default history.db in the state directory)")
 	return cmd
 }

@@ -70,6 +70,7 @@ func RunLoad(ctx context.Context, c plan.Check, phase string, eps result.Endpoin
 		return res.Unmeasured(fmt.Sprintf("no request got an answer: %s", describeErrors(lr.Errors)))
 	}
 	m := slo.Measurements{Latencies: lr.Latencies, Requests: lr.Requests, Errors: lr.Failures, Rate: slo.Rate(lr.Throughput)}
+	res.Latencies = lr.Latencies
 	res.Observed = describeLoad(lr)
 	if pr != nil {
 		res.Observed += "; " + describePropagation(pr)

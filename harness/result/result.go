@@ -32,6 +32,9 @@ type Result struct {
 	// Parts are the results the check is made of: each spec of a ginkgo
 	// check.
 	Parts []Result `json:"parts,omitempty"`
+	// Latencies are a load check's latencies of successful answers, for
+	// the run's history; not in the report files.
+	Latencies []time.Duration `json:"-"`
 }
 
 // Progress receives one-line progress reports of long checks (load).
