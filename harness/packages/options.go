@@ -3,6 +3,7 @@ package packages
 import (
 	"context"
 	"runtime"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -31,6 +32,9 @@ type options struct {
 	// layerStore reads daemon images from the daemon's layer
 	// directories when it can.
 	layerStore bool
+	// registryTimeout bounds each wait on a registry; 0 keeps the
+	// registry package's defaults.
+	registryTimeout time.Duration
 }
 
 // DefaultJobs is how many layers are read at once from registries and
@@ -65,6 +69,11 @@ func WithKeychain(k authn.Keychain) Option { return func(o *options) { o.keychai
 // WithPlatform picks the image of a multi-platform image; the default is
 // linux on this machine's architecture.
 func WithPlatform(p v1.Platform) Option { return func(o *options) { o.platform = p } }
+
+// WithRegistryTimeout bounds every wait on a registry (connecting, the
+// start of each answer) by d; registry.DefaultDialTimeout and
+// registry.DefaultResponseTimeout otherwise.
+func WithRegistryTimeout(d time.Duration) Option { return func(o *options) { o.registryTimeout = d } }
 
 // WithRemoteOptions passes options to go-containerregistry's remote
 // package (a transport, a user agent).

@@ -10,6 +10,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/postflight/postflight/harness/registry"
 )
 
 // remoteImage opens an image in a registry. Layers are fetched when read;
@@ -20,6 +21,9 @@ func (rd *reader) remoteImage(ctx context.Context, r Reference) (v1.Image, error
 		return nil, err
 	}
 	opts := append([]remote.Option{
+		// The registry package's transport: bounded waits, as every
+		// registry request of postflight has.
+		remote.WithTransport(registry.Transport(rd.o.registryTimeout)),
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(rd.o.keychain),
 		remote.WithPlatform(rd.o.platform),

@@ -62,6 +62,10 @@ func WithTimeout(d time.Duration) Option {
 // transparent decompression (the bytes hashed must be the bytes served).
 func DefaultTransport() *http.Transport { return newTransport(0) }
 
+// Transport is DefaultTransport with every wait bounded by timeout too, when
+// it is above zero: what every part of postflight that asks a registry uses.
+func Transport(timeout time.Duration) *http.Transport { return newTransport(timeout) }
+
 // newTransport is DefaultTransport with every wait bounded by timeout too,
 // when it is above zero.
 func newTransport(timeout time.Duration) *http.Transport {
