@@ -137,6 +137,11 @@ const setupNodes = types.NodeTypeBeforeSuite | types.NodeTypeSynchronizedBeforeS
 // the suite could not be measured, if it could not.
 func (o *Outcome) read(r types.Report, dir, labelFilter string) *Error {
 	o.Description = r.SuiteDescription
+	if r.SuiteConfig.DryRun {
+		// Ginkgo reports every spec of a dry run as passed, none having
+		// run: the suite's own configuration asked for one.
+		return &Error{Cause: CauseNoSpecs, Detail: "the suite ran as a dry run (its configuration says so): its specs were walked, none ran"}
+	}
 	var setup *Spec
 	setupSkipped := ""
 	total, ran := 0, 0

@@ -316,3 +316,15 @@ func TestDemoSuiteWithoutItsURLUnderPostflightCouldNotMeasure(t *testing.T) {
 		t.Fatalf("cause %s: %v", c, err)
 	}
 }
+
+func TestDryRunCouldNotMeasure(t *testing.T) {
+	out, err := ginkgosuite.Run(context.Background(), ginkgosuite.Suite{Package: "testdata/dryrun"}, nil)
+	if c := cause(t, err); c != ginkgosuite.CauseNoSpecs || !strings.Contains(err.Error(), "dry run") {
+		t.Fatalf("cause %s: %v", c, err)
+	}
+	for _, sp := range out.Specs {
+		if sp.Status == ginkgosuite.Passed {
+			t.Errorf("spec %+v passed in a dry run", sp)
+		}
+	}
+}
