@@ -77,6 +77,10 @@ const (
 	CauseBuild Cause = "does not build"
 	// CauseCrashed: the suite ended without writing a Ginkgo report.
 	CauseCrashed Cause = "ended without a report"
+	// CauseExited: the suite's report has no failure, yet its process
+	// failed (a plain Go test of the package failed, or the process
+	// failed after the suite): Output says how.
+	CauseExited Cause = "failed outside its specs"
 	// CauseTimedOut: the suite ran out of time (Ginkgo's timeout, or the
 	// suite was killed after it).
 	CauseTimedOut Cause = "timed out"
@@ -104,7 +108,7 @@ const errorOutputLines = 15
 
 func (e *Error) Error() string {
 	msg := fmt.Sprintf("run %s: %s: %s", e.Suite, e.Cause, e.Detail)
-	if (e.Cause == CauseBuild || e.Cause == CauseCrashed) && strings.TrimSpace(e.Output) != "" {
+	if (e.Cause == CauseBuild || e.Cause == CauseCrashed || e.Cause == CauseExited) && strings.TrimSpace(e.Output) != "" {
 		lines := strings.Split(strings.TrimSpace(e.Output), "\n")
 		if len(lines) > errorOutputLines {
 			lines = lines[len(lines)-errorOutputLines:]

@@ -182,6 +182,9 @@ func Run(ctx context.Context, s Suite, env map[string]string) (*Outcome, error) 
 		err.Suite, err.Output = s.String(), out.Output
 		return out, err
 	}
+	if runErr != nil && r.SuiteSucceeded {
+		return fail(CauseExited, fmt.Sprintf("it ended (%v) though its Ginkgo report has no failure", runErr))
+	}
 	return out, nil
 }
 

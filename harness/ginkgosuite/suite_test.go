@@ -328,3 +328,13 @@ func TestDryRunCouldNotMeasure(t *testing.T) {
 		}
 	}
 }
+
+func TestFailedPlainTestBesideTheSuiteCouldNotMeasure(t *testing.T) {
+	out, err := ginkgosuite.Run(context.Background(), ginkgosuite.Suite{Package: "testdata/plaintest"}, nil)
+	if c := cause(t, err); c != ginkgosuite.CauseExited || !strings.Contains(err.Error(), "exit status 1") {
+		t.Fatalf("cause %s: %v", c, err)
+	}
+	if !strings.Contains(out.Output, "the service answered 500") {
+		t.Errorf("output %s", out.Output)
+	}
+}
