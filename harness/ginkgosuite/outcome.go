@@ -149,8 +149,16 @@ func (o *Outcome) read(r types.Report, dir, labelFilter string) *Error {
 	var setup *Spec
 	setupSkipped := ""
 	total, ran := 0, 0
+	// A spec the label filter leaves out is not part of the check: Ginkgo
+	// reports it skipped, which would leave every filtered run without a
+	// verdict. (A filter Ginkgo could not parse ran no spec at all.)
+	selected, _ := types.ParseLabelFilter(labelFilter)
 	for _, sr := range r.SpecReports {
 		isSpec := sr.LeafNodeType.Is(types.NodeTypeIt)
+		if isSpec && selected != nil && !selected(sr.Labels()) {
+			total++
+			continue
+		}
 		if !isSpec && sr.LeafNodeType.Is(setupNodes) && sr.State.Is(types.SpecStateSkipped) {
 			setupSkipped = safetext.Text(sr.Failure.Message, maxMessage)
 		}

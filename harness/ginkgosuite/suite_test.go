@@ -338,3 +338,13 @@ func TestFailedPlainTestBesideTheSuiteCouldNotMeasure(t *testing.T) {
 		t.Errorf("output %s", out.Output)
 	}
 }
+
+func TestSpecsTheLabelFilterLeavesOutAreNotPartOfTheOutcome(t *testing.T) {
+	out, err := ginkgosuite.Run(context.Background(), ginkgosuite.Suite{Package: "testdata/passing", LabelFilter: "math"}, nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.Output)
+	}
+	if len(out.Specs) != 1 || out.Specs[0].Text != "arithmetic adds" || out.Specs[0].Status != ginkgosuite.Passed {
+		t.Errorf("specs %+v, want arithmetic adds alone, passed", out.Specs)
+	}
+}
