@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -155,7 +156,7 @@ func (o *Outcome) read(r types.Report, dir, labelFilter string) *Error {
 	selected, _ := types.ParseLabelFilter(labelFilter)
 	for _, sr := range r.SpecReports {
 		isSpec := sr.LeafNodeType.Is(types.NodeTypeIt)
-		if isSpec && selected != nil && !selected(sr.Labels()) {
+		if isSpec && selected != nil && !selected(append(slices.Clip(r.SuiteLabels), sr.Labels()...)) {
 			total++
 			continue
 		}

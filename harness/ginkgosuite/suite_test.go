@@ -348,3 +348,13 @@ func TestSpecsTheLabelFilterLeavesOutAreNotPartOfTheOutcome(t *testing.T) {
 		t.Errorf("specs %+v, want arithmetic adds alone, passed", out.Specs)
 	}
 }
+
+func TestLabelFilterMatchesTheSuitesOwnLabels(t *testing.T) {
+	out, err := ginkgosuite.Run(context.Background(), ginkgosuite.Suite{Package: "testdata/suitelabel", LabelFilter: "smoke"}, nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.Output)
+	}
+	if len(out.Specs) != 1 || out.Specs[0].Status != ginkgosuite.Passed {
+		t.Errorf("specs %+v, want answers, passed", out.Specs)
+	}
+}
