@@ -15,6 +15,9 @@ import (
 // serviceLister is a stack that can list its services.
 type serviceLister interface{ Services() []string }
 
+// portLister is a stack that can list a service's container ports.
+type portLister interface{ Ports(service string) []int }
+
 // runGinkgo runs a user's Ginkgo suite against the stack: every spec is a
 // part of the check's result. A failed spec fails the check; a suite that
 // does not build, crashes, times out or runs no spec could not measure.
@@ -41,6 +44,13 @@ func runGinkgo(ctx context.Context, c plan.Check, env Env) (res result.Result) {
 			return res.Unmeasured(err.Error())
 		}
 		eps[ginkgosuite.EndpointKey(s, 0)] = u
+		if l, ok := env.Endpoints.(portLister); ok {
+			for _, port := range l.Ports(s) {
+				if u, err := env.Endpoints.BaseURL(s, port); err == nil {
+					eps[ginkgosuite.EndpointKey(s, port)] = u
+				}
+			}
+		}
 	}
 	vars, err := ginkgosuite.SuiteEnv{RunID: env.RunID, Phase: env.Phase, NewImage: env.NewImage, Endpoints: eps}.Environ()
 	if err != nil {
