@@ -25,6 +25,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/onsi/ginkgo/v2/types"
+
 	"github.com/postflight/postflight/internal/safetext"
 )
 
@@ -182,7 +184,11 @@ func Run(ctx context.Context, s Suite, env map[string]string) (*Outcome, error) 
 		err.Suite, err.Output = s.String(), out.Output
 		return out, err
 	}
-	if runErr != nil && r.SuiteSucceeded {
+	// Ginkgo exits 197 for a focused spec left in the suite: the specs not
+	// focused are in the report, skipped, so no verdict is lost.
+	var exit *exec.ExitError
+	focused := errors.As(runErr, &exit) && exit.ExitCode() == types.GINKGO_FOCUS_EXIT_CODE
+	if runErr != nil && r.SuiteSucceeded && !focused {
 		return fail(CauseExited, fmt.Sprintf("it ended (%v) though its Ginkgo report has no failure", runErr))
 	}
 	return out, nil

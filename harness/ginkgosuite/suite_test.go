@@ -358,3 +358,13 @@ func TestLabelFilterMatchesTheSuitesOwnLabels(t *testing.T) {
 		t.Errorf("specs %+v, want answers, passed", out.Specs)
 	}
 }
+
+func TestFocusedSpecLeftInTheSuiteIsJudged(t *testing.T) {
+	out, err := ginkgosuite.Run(context.Background(), ginkgosuite.Suite{Package: "testdata/focus"}, nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.Output)
+	}
+	if len(out.Specs) != 1 || out.Specs[0].Status != ginkgosuite.Passed {
+		t.Errorf("specs %+v, want answers, passed", out.Specs)
+	}
+}
