@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -137,7 +138,7 @@ func Run(ctx context.Context, s Suite, env map[string]string) (*Outcome, error) 
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
-	cmd.Env = os.Environ()
+	cmd.Env = ownEnviron()
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		cmd.Env = append(cmd.Env, k+"="+env[k])
 	}
@@ -216,4 +217,19 @@ func build(ctx context.Context, dir, bin string, grace time.Duration, out *Outco
 		return &Error{Cause: CauseBuild, Detail: "go test -c built nothing: the package has no test files"}
 	}
 	return nil
+}
+
+// ownEnviron is this process's environment without the variables that
+// tell a suite of the run: a URL postflight inherited (from a CI job, or
+// an enclosing run) must never reach a suite as the stack's.
+func ownEnviron() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, EnvURLPrefix) || k == EnvRunID || k == EnvPhase || k == EnvNewImage {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
 }

@@ -368,3 +368,17 @@ func TestFocusedSpecLeftInTheSuiteIsJudged(t *testing.T) {
 		t.Errorf("specs %+v, want answers, passed", out.Specs)
 	}
 }
+
+// A URL in postflight's own environment (a CI job's, another run's) is
+// never passed on as one of the stack under test.
+func TestSuiteGetsNoURLItWasNotGiven(t *testing.T) {
+	t.Setenv("POSTFLIGHT_URL_PRODUCTION", "http://production.example")
+	t.Setenv("POSTFLIGHT_PHASE", "verify")
+	out, err := ginkgosuite.Run(context.Background(), ginkgosuite.Suite{Package: "testdata/inherit"}, map[string]string{"POSTFLIGHT_URL_GIVEN": "http://stack"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.Output)
+	}
+	if sp := specNamed(t, out, "has the URL it was given and no other"); sp.Status != ginkgosuite.Passed {
+		t.Errorf("spec %+v", sp)
+	}
+}
