@@ -94,3 +94,38 @@ policy: {fail_fast: false} # the health check always runs, and moves the tag
 		t.Errorf("no result names %s: %+v", bad, rep.Checks)
 	}
 }
+
+// An interrupt mid-run is not a tag that moved: the images are looked at
+// again whatever stopped the run, and are where they were.
+func TestInterruptedRunDoesNotSayItsImagesMoved(t *testing.T) {
+	needDocker(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { cancel() }))
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "postflight.yaml")
+	src := fmt.Sprintf(`version: 1
+stack:
+  existing:
+    services:
+      web: {url: %q}
+checks:
+  - {name: packages, kind: packages}
+  - {name: health, kind: http, service: web, timeout: 5s}
+`, srv.URL)
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := harness.Run(ctx, loadPlan(t, path), harness.Options{OldImage: "postflight-demo:1.0.0", NewImage: "postflight-demo:1.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != report.Interrupted {
+		t.Errorf("outcome %s: %s, want interrupted", rep.Outcome, rep.Summary)
+	}
+	for _, c := range rep.Checks {
+		if strings.Contains(c.Name, "moved") {
+			t.Errorf("check %s: %s", c.Name, c.Reason)
+		}
+	}
+}
