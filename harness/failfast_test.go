@@ -1,6 +1,7 @@
 package harness_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -109,13 +111,17 @@ func TestRunFailFastImageCheckStopsTheStackComingUp(t *testing.T) {
 	}
 	// 1.4.0 carries an undeclared upgrade: the packages check fails in
 	// well under the replica's start.
+	var progress syncBuffer
 	rep, err := harness.Run(context.Background(), loadPlan(t, path), harness.Options{
-		NewImage: "postflight-demo:1.4.0", OldImage: "postflight-demo:1.0.0"})
+		NewImage: "postflight-demo:1.4.0", OldImage: "postflight-demo:1.0.0", Progress: &progress})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.Outcome != report.RolledBack {
 		t.Fatalf("outcome %s: %s", rep.Outcome, rep.Summary)
+	}
+	if log := progress.String(); strings.Contains(log, "interrupted") || !strings.Contains(log, "stack: stopped coming up: the phase stopped at a failed check") {
+		t.Errorf("progress says the run was interrupted, or not why the stack stopped:\n%s", log)
 	}
 	for _, c := range rep.Checks {
 		switch {
@@ -130,4 +136,22 @@ func TestRunFailFastImageCheckStopsTheStackComingUp(t *testing.T) {
 	if left := leftovers(t, cli, rep.RunID); len(left) > 0 {
 		t.Errorf("left behind: %v", left)
 	}
+}
+
+// syncBuffer is a buffer written from more than one goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -3,6 +3,7 @@ package harness_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -93,5 +94,40 @@ func TestGinkgoCheckNamingNoSuiteIsAPlanError(t *testing.T) {
 		if _, err := plan.Load(path); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), path+":") {
 			t.Errorf("%s: err %v, want %q at its line", strings.TrimSpace(check), err, want)
 		}
+	}
+}
+
+// A suite reads a service's URL by its container port, as package suites
+// says it may (POSTFLIGHT_URL_WRITER_8080), not only by its first port's.
+func TestRunGinkgoSuiteHasEveryPortsURL(t *testing.T) {
+	cli := needDocker(t)
+	compose, err := filepath.Abs("../fixtures/demo/compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	suite, err := filepath.Abs("testdata/ports")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "postflight.yaml")
+	body := fmt.Sprintf(`version: 1
+images: {new: "postflight-demo:1.0.0", old: "postflight-demo:1.0.0"}
+stack:
+  replica: {compose: %q, under_test: [writer], ready_timeout: 60s}
+checks:
+  - {name: ports, kind: ginkgo, ginkgo: {package: %q, services: [writer]}}
+`, compose, suite)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := harness.Run(context.Background(), loadPlan(t, path), harness.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.Checks[0]; rep.Outcome != report.Passed || c.Status != slo.Pass {
+		t.Errorf("outcome %s, check %s %s: %s", rep.Outcome, c.Name, c.Status, c.Reason)
+	}
+	if left := leftovers(t, cli, rep.RunID); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
 	}
 }

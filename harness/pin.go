@@ -58,9 +58,12 @@ func (r *run) moved(ctx context.Context, before pins) []result.Result {
 	if len(before) == 0 {
 		return nil
 	}
-	now := r.imageIDs(ctx)
+	// Looked at also after an interrupt: an image that could not be
+	// inspected then did not move. The look is local and bounded.
+	now := r.imageIDs(context.WithoutCancel(ctx))
 	var out []result.Result
-	for _, ref := range []string{r.rep.NewImage, r.rep.OldImage} {
+	// Once for a tag that is both the new and the old image.
+	for _, ref := range slices.Compact([]string{r.rep.NewImage, r.rep.OldImage}) {
 		was, ok := before[ref]
 		if !ok || now[ref] == was {
 			continue

@@ -94,3 +94,79 @@ policy: {fail_fast: false} # the health check always runs, and moves the tag
 		t.Errorf("no result names %s: %+v", bad, rep.Checks)
 	}
 }
+
+// An interrupt mid-run is not a tag that moved: the images are looked at
+// again whatever stopped the run, and are where they were.
+func TestInterruptedRunDoesNotSayItsImagesMoved(t *testing.T) {
+	needDocker(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { cancel() }))
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "postflight.yaml")
+	src := fmt.Sprintf(`version: 1
+stack:
+  existing:
+    services:
+      web: {url: %q}
+checks:
+  - {name: packages, kind: packages}
+  - {name: health, kind: http, service: web, timeout: 5s}
+`, srv.URL)
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := harness.Run(ctx, loadPlan(t, path), harness.Options{OldImage: "postflight-demo:1.0.0", NewImage: "postflight-demo:1.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != report.Interrupted {
+		t.Errorf("outcome %s: %s, want interrupted", rep.Outcome, rep.Summary)
+	}
+	for _, c := range rep.Checks {
+		if strings.Contains(c.Name, "moved") {
+			t.Errorf("check %s: %s", c.Name, c.Reason)
+		}
+	}
+}
+
+// A run whose old and new image are one tag reports that tag's move once.
+func TestTagMovedUnderBothImagesIsReportedOnce(t *testing.T) {
+	needDocker(t)
+	const tag, other = "postflight-adv-pin:both", "postflight-adv-pin:other"
+	importImage(t, tag, "Package: a\nStatus: install ok installed\nVersion: 1\nArchitecture: amd64\n\n")
+	importImage(t, other, "Package: a\nStatus: install ok installed\nVersion: 2\nArchitecture: amd64\n\n")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if out, err := exec.Command("docker", "tag", other, tag).CombinedOutput(); err != nil {
+			t.Errorf("docker tag: %v: %s", err, out)
+		}
+	}))
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "postflight.yaml")
+	src := fmt.Sprintf(`version: 1
+stack:
+  existing:
+    services:
+      web: {url: %q}
+checks:
+  - {name: packages, kind: packages}
+  - {name: health, kind: http, service: web, timeout: 5s}
+policy: {fail_fast: false}
+`, srv.URL)
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := harness.Run(context.Background(), loadPlan(t, path), harness.Options{OldImage: tag, NewImage: tag})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var moved int
+	for _, c := range rep.Checks {
+		if strings.Contains(c.Name, "moved") {
+			moved++
+		}
+	}
+	if moved != 1 {
+		t.Errorf("%d results of the move, want 1: %+v", moved, rep.Checks)
+	}
+}

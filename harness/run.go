@@ -105,7 +105,10 @@ func (r *run) checks(ctx context.Context) (string, error) {
 		case ctx.Err() != nil && runCtx.Err() == nil:
 			// The phase stopped at a failed image check (fail fast):
 			// the checks of the stack are not run, and say so.
+			r.logf("stack: stopped coming up: the phase stopped at a failed check (policy.fail_fast)")
 			return nil, errors.New("the phase stopped while the stack came up")
+		case ctx.Err() != nil:
+			r.logf("stack: %s", res.Reason)
 		}
 		upFailed = append(upFailed, res)
 		return nil, errors.New("the stack did not come up")
@@ -242,7 +245,9 @@ func (r *run) up(ctx context.Context, st stack.Stack) (result.Result, bool) {
 	default:
 		res = res.Unmeasured("the stack did not come up: " + err.Error())
 	}
-	r.logf("stack: %s", res.Reason)
+	if ctx.Err() == nil { // else the caller knows what stopped it, and says so
+		r.logf("stack: %s", res.Reason)
+	}
 	return res, false
 }
 

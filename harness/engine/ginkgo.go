@@ -31,6 +31,9 @@ func ginkgoSuite(c plan.Check) ginkgosuite.Suite {
 	return ginkgosuite.Suite{Package: g.Package, Binary: g.Binary, LabelFilter: g.LabelFilter, Timeout: c.Timeout.Duration}
 }
 
+// portLister is a stack that can list a service's container ports.
+type portLister interface{ Ports(service string) []int }
+
 // runGinkgo runs a user's Ginkgo suite against the stack: every spec is a
 // part of the check's result. A failed spec fails the check; a suite that
 // does not build, crashes, times out or runs no spec could not measure.
@@ -57,6 +60,13 @@ func runGinkgo(ctx context.Context, c plan.Check, env Env) (res result.Result) {
 			return res.Unmeasured(err.Error())
 		}
 		eps[ginkgosuite.EndpointKey(s, 0)] = u
+		if l, ok := env.Endpoints.(portLister); ok {
+			for _, port := range l.Ports(s) {
+				if u, err := env.Endpoints.BaseURL(s, port); err == nil {
+					eps[ginkgosuite.EndpointKey(s, port)] = u
+				}
+			}
+		}
 	}
 	vars, err := ginkgosuite.SuiteEnv{RunID: env.RunID, Phase: env.Phase, NewImage: env.NewImage, Endpoints: eps}.Environ()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,6 +78,10 @@ const (
 	CauseBuild Cause = "does not build"
 	// CauseCrashed: the suite ended without writing a Ginkgo report.
 	CauseCrashed Cause = "ended without a report"
+	// CauseExited: the suite's report has no failure, yet its process
+	// failed (a plain Go test of the package failed, or the process
+	// failed after the suite): Output says how.
+	CauseExited Cause = "failed outside its specs"
 	// CauseTimedOut: the suite ran out of time (Ginkgo's timeout, or the
 	// suite was killed after it).
 	CauseTimedOut Cause = "timed out"
@@ -104,7 +109,7 @@ const errorOutputLines = 15
 
 func (e *Error) Error() string {
 	msg := fmt.Sprintf("run %s: %s: %s", e.Suite, e.Cause, e.Detail)
-	if (e.Cause == CauseBuild || e.Cause == CauseCrashed) && strings.TrimSpace(e.Output) != "" {
+	if (e.Cause == CauseBuild || e.Cause == CauseCrashed || e.Cause == CauseExited) && strings.TrimSpace(e.Output) != "" {
 		lines := strings.Split(strings.TrimSpace(e.Output), "\n")
 		if len(lines) > errorOutputLines {
 			lines = lines[len(lines)-errorOutputLines:]
@@ -137,11 +142,24 @@ const setupNodes = types.NodeTypeBeforeSuite | types.NodeTypeSynchronizedBeforeS
 // the suite could not be measured, if it could not.
 func (o *Outcome) read(r types.Report, dir, labelFilter string) *Error {
 	o.Description = r.SuiteDescription
+	if r.SuiteConfig.DryRun {
+		// Ginkgo reports every spec of a dry run as passed, none having
+		// run: the suite's own configuration asked for one.
+		return &Error{Cause: CauseNoSpecs, Detail: "the suite ran as a dry run (its configuration says so): its specs were walked, none ran"}
+	}
 	var setup *Spec
 	setupSkipped := ""
 	total, ran := 0, 0
+	// A spec the label filter leaves out is not part of the check: Ginkgo
+	// reports it skipped, which would leave every filtered run without a
+	// verdict. (A filter Ginkgo could not parse ran no spec at all.)
+	selected, _ := types.ParseLabelFilter(labelFilter)
 	for _, sr := range r.SpecReports {
 		isSpec := sr.LeafNodeType.Is(types.NodeTypeIt)
+		if isSpec && selected != nil && !selected(append(slices.Clip(r.SuiteLabels), sr.Labels()...)) {
+			total++
+			continue
+		}
 		if !isSpec && sr.LeafNodeType.Is(setupNodes) && sr.State.Is(types.SpecStateSkipped) {
 			setupSkipped = safetext.Text(sr.Failure.Message, maxMessage)
 		}

@@ -23,7 +23,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/postflight/postflight/internal/safetext"
 )
@@ -142,7 +145,7 @@ func Run(ctx context.Context, s Suite, env map[string]string) (*Outcome, error) 
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
-	cmd.Env = os.Environ()
+	cmd.Env = ownEnviron()
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		cmd.Env = append(cmd.Env, k+"="+env[k])
 	}
@@ -188,6 +191,13 @@ func Run(ctx context.Context, s Suite, env map[string]string) (*Outcome, error) 
 	if err := out.read(r, dir, s.LabelFilter); err != nil {
 		err.Suite, err.Output = s.String(), out.Output
 		return out, err
+	}
+	// Ginkgo exits 197 for a focused spec left in the suite: the specs not
+	// focused are in the report, skipped, so no verdict is lost.
+	var exit *exec.ExitError
+	focused := errors.As(runErr, &exit) && exit.ExitCode() == types.GINKGO_FOCUS_EXIT_CODE
+	if runErr != nil && r.SuiteSucceeded && !focused {
+		return fail(CauseExited, fmt.Sprintf("it ended (%v) though its Ginkgo report has no failure", runErr))
 	}
 	return out, nil
 }
@@ -258,4 +268,19 @@ func (b *Built) Remove() {
 	if b != nil && b.tmp != "" {
 		os.RemoveAll(b.tmp)
 	}
+}
+
+// ownEnviron is this process's environment without the variables that
+// tell a suite of the run: a URL postflight inherited (from a CI job, or
+// an enclosing run) must never reach a suite as the stack's.
+func ownEnviron() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, EnvURLPrefix) || k == EnvRunID || k == EnvPhase || k == EnvNewImage {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
 }

@@ -316,3 +316,69 @@ func TestDemoSuiteWithoutItsURLUnderPostflightCouldNotMeasure(t *testing.T) {
 		t.Fatalf("cause %s: %v", c, err)
 	}
 }
+
+func TestDryRunCouldNotMeasure(t *testing.T) {
+	out, err := ginkgosuite.Run(context.Background(), ginkgosuite.Suite{Package: "testdata/dryrun"}, nil)
+	if c := cause(t, err); c != ginkgosuite.CauseNoSpecs || !strings.Contains(err.Error(), "dry run") {
+		t.Fatalf("cause %s: %v", c, err)
+	}
+	for _, sp := range out.Specs {
+		if sp.Status == ginkgosuite.Passed {
+			t.Errorf("spec %+v passed in a dry run", sp)
+		}
+	}
+}
+
+func TestFailedPlainTestBesideTheSuiteCouldNotMeasure(t *testing.T) {
+	out, err := ginkgosuite.Run(context.Background(), ginkgosuite.Suite{Package: "testdata/plaintest"}, nil)
+	if c := cause(t, err); c != ginkgosuite.CauseExited || !strings.Contains(err.Error(), "exit status 1") {
+		t.Fatalf("cause %s: %v", c, err)
+	}
+	if !strings.Contains(out.Output, "the service answered 500") {
+		t.Errorf("output %s", out.Output)
+	}
+}
+
+func TestSpecsTheLabelFilterLeavesOutAreNotPartOfTheOutcome(t *testing.T) {
+	out, err := ginkgosuite.Run(context.Background(), ginkgosuite.Suite{Package: "testdata/passing", LabelFilter: "math"}, nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.Output)
+	}
+	if len(out.Specs) != 1 || out.Specs[0].Text != "arithmetic adds" || out.Specs[0].Status != ginkgosuite.Passed {
+		t.Errorf("specs %+v, want arithmetic adds alone, passed", out.Specs)
+	}
+}
+
+func TestLabelFilterMatchesTheSuitesOwnLabels(t *testing.T) {
+	out, err := ginkgosuite.Run(context.Background(), ginkgosuite.Suite{Package: "testdata/suitelabel", LabelFilter: "smoke"}, nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.Output)
+	}
+	if len(out.Specs) != 1 || out.Specs[0].Status != ginkgosuite.Passed {
+		t.Errorf("specs %+v, want answers, passed", out.Specs)
+	}
+}
+
+func TestFocusedSpecLeftInTheSuiteIsJudged(t *testing.T) {
+	out, err := ginkgosuite.Run(context.Background(), ginkgosuite.Suite{Package: "testdata/focus"}, nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.Output)
+	}
+	if len(out.Specs) != 1 || out.Specs[0].Status != ginkgosuite.Passed {
+		t.Errorf("specs %+v, want answers, passed", out.Specs)
+	}
+}
+
+// A URL in postflight's own environment (a CI job's, another run's) is
+// never passed on as one of the stack under test.
+func TestSuiteGetsNoURLItWasNotGiven(t *testing.T) {
+	t.Setenv("POSTFLIGHT_URL_PRODUCTION", "http://production.example")
+	t.Setenv("POSTFLIGHT_PHASE", "verify")
+	out, err := ginkgosuite.Run(context.Background(), ginkgosuite.Suite{Package: "testdata/inherit"}, map[string]string{"POSTFLIGHT_URL_GIVEN": "http://stack"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.Output)
+	}
+	if sp := specNamed(t, out, "has the URL it was given and no other"); sp.Status != ginkgosuite.Passed {
+		t.Errorf("spec %+v", sp)
+	}
+}

@@ -35,3 +35,22 @@ func (r *Replica) Services() []string {
 	slices.Sort(out)
 	return out
 }
+
+// Ports lists the container ports of a service of the replica, sorted; none
+// before it is up.
+func (r *Replica) Ports(service string) []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.project == nil {
+		return nil
+	}
+	svc, err := r.project.GetService(service)
+	if err != nil {
+		return nil
+	}
+	ports, err := compose.ServicePorts(svc)
+	if err != nil {
+		return nil
+	}
+	return ports
+}
