@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 )
 
@@ -26,8 +27,13 @@ type Resources struct {
 // Len is how many resources there are.
 func (r Resources) Len() int { return len(r.Containers) + len(r.Networks) }
 
+// labelSwarmTask marks a container Swarm runs as a task of a service.
+const labelSwarmTask = "com.docker.swarm.task.id"
+
 // Labelled lists the containers (running or not) and networks that carry
-// every one of the labels, each given as "key=value".
+// every one of the labels, each given as "key=value". Containers of Swarm
+// services are left out: Swarm owns them, and would start another for
+// each one removed.
 func Labelled(ctx context.Context, cli *client.Client, labels ...string) (Resources, error) {
 	var out Resources
 	f := make(client.Filters).Add("label", labels...)
@@ -36,6 +42,9 @@ func Labelled(ctx context.Context, cli *client.Client, labels ...string) (Resour
 		return out, fmt.Errorf("list containers labelled %v: %w", labels, err)
 	}
 	for _, c := range cs.Items {
+		if _, task := c.Labels[labelSwarmTask]; task {
+			continue
+		}
 		name := c.ID[:12]
 		if len(c.Names) > 0 {
 			name = c.Names[0][1:]
@@ -81,14 +90,15 @@ func Sweep(ctx context.Context, cli *client.Client, runID string, all bool) (rem
 	}
 	var errs []error
 	for _, c := range found.Containers {
-		if _, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil {
+		// One gone meanwhile (its run ended) needs no removing.
+		if _, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !cerrdefs.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("remove container %s: %w", c.Name, err))
 			continue
 		}
 		removed.Containers = append(removed.Containers, c)
 	}
 	for _, n := range found.Networks {
-		if _, err := cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil {
+		if _, err := cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil && !cerrdefs.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("remove network %s: %w", n.Name, err))
 			continue
 		}
