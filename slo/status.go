@@ -7,19 +7,23 @@ import "fmt"
 // Status is the outcome of one check or of a whole run.
 type Status int
 
-// The statuses, ordered by severity for aggregation: a run is as bad as its
-// worst check, and a fail outranks an inconclusive.
+// The statuses. The zero value is Inconclusive: a result nobody judged
+// (a check kind that forgot to say, a field never set) is never a pass.
 const (
-	// Pass: measured, and within every budget.
-	Pass Status = iota
 	// Inconclusive: could not measure (target unreachable, Docker down,
 	// timeout before any answer, too few samples). Never a pass.
-	Inconclusive
+	Inconclusive Status = iota
+	// Pass: measured, and within every budget.
+	Pass
 	// Fail: measured, and outside a budget.
 	Fail
 )
 
-var statusNames = [...]string{Pass: "pass", Inconclusive: "inconclusive", Fail: "fail"}
+// severity orders the statuses for aggregation: a run is as bad as its
+// worst check, and a fail outranks an inconclusive.
+var severity = [...]int{Pass: 0, Inconclusive: 1, Fail: 2}
+
+var statusNames = [...]string{Inconclusive: "inconclusive", Pass: "pass", Fail: "fail"}
 
 func (s Status) String() string {
 	if int(s) < len(statusNames) {
@@ -35,7 +39,7 @@ func ParseStatus(s string) (Status, error) {
 			return Status(i), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown status %q (want pass, fail or inconclusive)", s)
+	return Inconclusive, fmt.Errorf("unknown status %q (want pass, fail or inconclusive)", s)
 }
 
 // MarshalText writes the status by name in JSON and XML.
@@ -56,9 +60,17 @@ func (s *Status) UnmarshalText(b []byte) error {
 func Worst(statuses ...Status) Status {
 	w := Pass
 	for _, s := range statuses {
-		if s > w {
+		if s.severity() > w.severity() {
 			w = s
 		}
 	}
 	return w
+}
+
+// severity ranks s; a status out of range ranks as Inconclusive.
+func (s Status) severity() int {
+	if s >= 0 && int(s) < len(severity) {
+		return severity[s]
+	}
+	return severity[Inconclusive]
 }

@@ -63,3 +63,24 @@ func TestStatusJSONRoundTrip(t *testing.T) {
 		t.Error("Worst does not rank fail > inconclusive > pass")
 	}
 }
+
+// A status nobody set is inconclusive: a check that forgot to judge is
+// never a pass, and a run of such checks never passes.
+func TestUnsetStatusIsNeverAPass(t *testing.T) {
+	var s Status
+	if s != Inconclusive || s.String() != "inconclusive" {
+		t.Fatalf("zero Status = %s", s)
+	}
+	if v := Decide([]Outcome{{Name: "forgot"}}); v.Status != Inconclusive {
+		t.Fatalf("verdict of an unjudged check: %s (%s)", v.Status, v.Reason)
+	}
+	if w := Worst(Pass, Inconclusive); w != Inconclusive {
+		t.Fatalf("Worst(pass, inconclusive) = %s", w)
+	}
+	if w := Worst(Inconclusive, Fail, Pass); w != Fail {
+		t.Fatalf("Worst(inconclusive, fail, pass) = %s", w)
+	}
+	if w := Worst(); w != Pass {
+		t.Fatalf("Worst() = %s", w)
+	}
+}
