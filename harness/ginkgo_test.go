@@ -39,7 +39,7 @@ func TestRunDemoSuiteCatchesWhatOnlyItCovers(t *testing.T) {
 		if c.Name != "e2e" {
 			continue
 		}
-		if !strings.Contains(c.Reason, "1 spec(s) failed") || !strings.Contains(c.Reason, "forgets a deleted key") || !strings.Contains(c.Reason, "kv_test.go:") {
+		if !strings.Contains(c.Reason, "1 spec(s) failed") || !strings.Contains(c.Reason, "forgets a deleted key") || !strings.Contains(c.Reason, "at kv_test.go:") {
 			t.Errorf("e2e reason %q: want the failed spec with its location", c.Reason)
 		}
 		var passed, failed int

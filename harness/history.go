@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -22,7 +23,11 @@ func (r *run) recordHistory(ctx context.Context) (string, error) {
 		r.rep.Errors = append(r.rep.Errors, "history: "+err.Error())
 		return "failed: " + err.Error(), nil
 	}
-	store, err := history.Open(ctx, path)
+	err = os.MkdirAll(filepath.Dir(path), 0o700)
+	var store *history.Store
+	if err == nil {
+		store, err = history.Open(ctx, path)
+	}
 	if err == nil {
 		err = store.Record(ctx, r.historyRecord())
 		if cerr := store.Close(); err == nil {

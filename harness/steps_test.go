@@ -63,7 +63,7 @@ func TestRunRecordsEachStep(t *testing.T) {
 // latencies as a distribution, read back as a comparable run.
 func TestRunIsKeptInTheHistory(t *testing.T) {
 	path := writeToyPlan(t, "  - name: under-load\n    kind: load\n    service: web\n    load: {rate: 50/s, duration: 1s, targets: [{path: /}]}\n    budgets: {latency: {p50: 500ms}, error_rate: 5%}\n")
-	db := filepath.Join(t.TempDir(), "history.db")
+	db := filepath.Join(t.TempDir(), "state", "history.db") // a directory not made yet
 	var ids []string
 	for range 2 {
 		rep, err := harness.Run(context.Background(), loadPlan(t, path), harness.Options{History: db})

@@ -112,7 +112,11 @@ func Run(ctx context.Context, s Suite, env map[string]string) (*Outcome, error) 
 	if s.prebuilt != "" {
 		bin = s.prebuilt
 		if dir == "" {
-			dir = s.Package
+			// Absolute, as the binary's own file names are: locations
+			// are told relative to it.
+			if dir, err = filepath.Abs(s.Package); err != nil {
+				return out, fmt.Errorf("run %s: %w", s, err)
+			}
 		}
 	} else if s.Package != "" {
 		pkg, err := filepath.Abs(s.Package)
