@@ -2,7 +2,6 @@ package harness_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -64,21 +63,11 @@ func TestRunWhoseImageTagMovesMidRunIsInconclusive(t *testing.T) {
 		})
 	}))
 	defer srv.Close()
-	dir := t.TempDir()
-	src := fmt.Sprintf(`version: 1
-stack:
-  existing:
-    services:
-      web: {url: %q}
-checks:
+	path := writeExistingPlan(t, srv.URL, `checks:
   - {name: health, kind: http, service: web, timeout: 5s}
   - {name: packages, kind: packages}
 policy: {fail_fast: false} # the health check always runs, and moves the tag
-`, srv.URL)
-	path := filepath.Join(dir, "postflight.yaml")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`)
 	rep, err := harness.Run(context.Background(), loadPlan(t, path), harness.Options{OldImage: old, NewImage: bad})
 	if err != nil {
 		t.Fatal(err)
@@ -103,19 +92,10 @@ func TestInterruptedRunDoesNotSayItsImagesMoved(t *testing.T) {
 	defer cancel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { cancel() }))
 	defer srv.Close()
-	path := filepath.Join(t.TempDir(), "postflight.yaml")
-	src := fmt.Sprintf(`version: 1
-stack:
-  existing:
-    services:
-      web: {url: %q}
-checks:
+	path := writeExistingPlan(t, srv.URL, `checks:
   - {name: packages, kind: packages}
   - {name: health, kind: http, service: web, timeout: 5s}
-`, srv.URL)
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`)
 	rep, err := harness.Run(ctx, loadPlan(t, path), harness.Options{OldImage: "postflight-demo:1.0.0", NewImage: "postflight-demo:1.0.0"})
 	if err != nil {
 		t.Fatal(err)
@@ -142,20 +122,11 @@ func TestTagMovedUnderBothImagesIsReportedOnce(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	path := filepath.Join(t.TempDir(), "postflight.yaml")
-	src := fmt.Sprintf(`version: 1
-stack:
-  existing:
-    services:
-      web: {url: %q}
-checks:
+	path := writeExistingPlan(t, srv.URL, `checks:
   - {name: packages, kind: packages}
   - {name: health, kind: http, service: web, timeout: 5s}
 policy: {fail_fast: false}
-`, srv.URL)
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`)
 	rep, err := harness.Run(context.Background(), loadPlan(t, path), harness.Options{OldImage: tag, NewImage: tag})
 	if err != nil {
 		t.Fatal(err)

@@ -63,8 +63,16 @@ func writeToyPlan(t *testing.T, checks string) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	t.Cleanup(srv.Close)
+	return writeExistingPlan(t, srv.URL, fmt.Sprintf("      gone: {url: %q}\nchecks:\n%s", nettest.RefusedURL(t), checks))
+}
+
+// writeExistingPlan writes a plan against an existing stack whose service
+// web answers at url; rest follows the services' list (more services,
+// then checks and the rest of the plan).
+func writeExistingPlan(t *testing.T, url, rest string) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "postflight.yaml")
-	src := fmt.Sprintf("version: 1\nstack:\n  existing:\n    services:\n      web: {url: %q}\n      gone: {url: %q}\nchecks:\n%s", srv.URL, nettest.RefusedURL(t), checks)
+	src := fmt.Sprintf("version: 1\nstack:\n  existing:\n    services:\n      web: {url: %q}\n%s", url, rest)
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -109,10 +109,7 @@ func Kinds() []string {
 // A check that panics could not measure: the run goes on, and takes its
 // stack down, whatever one kind of check does.
 func RunCheck(ctx context.Context, c plan.Check, env Env) (r result.Result) {
-	kind := c.Kind
-	if kind == "" {
-		kind = plan.KindHTTP
-	}
+	kind := kindOf(c)
 	ck, ok := Lookup(kind)
 	if !ok {
 		return result.Result{Name: c.Name, Kind: c.Kind, Phase: env.Phase}.Unmeasuredf("unknown check kind %q", c.Kind)
