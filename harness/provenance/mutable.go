@@ -113,8 +113,11 @@ func (s *TagScan) conclude(patterns []string) {
 	// Every service image is a finding: pinned, or movable by its tag.
 	findings := make([]slo.Finding, 0, len(s.Images))
 	for _, u := range s.Images {
-		findings = append(findings, slo.Held(u.Mutable == "",
-			fmt.Sprintf("%s:%d:%d: service %s: image %s: %s", s.File, u.Line, u.Column, u.Service, u.Resolved, u.Mutable)))
+		if u.Mutable == "" {
+			findings = append(findings, slo.Met("service "+u.Service+": image "+u.Resolved+" pinned"))
+			continue
+		}
+		findings = append(findings, slo.Missed(fmt.Sprintf("%s:%d:%d: service %s: image %s: %s", s.File, u.Line, u.Column, u.Service, u.Resolved, u.Mutable)))
 	}
 	j := slo.Judge(findings, slo.Wording{
 		Held:    func(slo.Judgement) string { return "no service image can move under its deployment" },
