@@ -60,6 +60,19 @@ func runBin(t *testing.T, args ...string) result {
 	return result{cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()}
 }
 
+// writeExistingPlan writes a plan against an existing stack whose service
+// web answers at url, rest (checks, rollback) after the stack, in a
+// directory of its own, and returns its path.
+func writeExistingPlan(t *testing.T, url, rest string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "postflight.yaml")
+	plan := fmt.Sprintf("version: 1\nstack:\n  existing:\n    services:\n      web: {url: %q}\n", url) + rest
+	if err := os.WriteFile(path, []byte(plan), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func dockerClient(t *testing.T) *client.Client {
 	return dockertest.Client(t, "postflight-demo:1.0.0")
 }

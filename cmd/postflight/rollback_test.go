@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,23 +18,14 @@ import (
 // SIGTERM to postflight in the middle of a rollback command stops the
 // command and everything it started, then exits 130 (interrupted).
 func TestRollbackSIGTERMMidCommandLeavesNoProcessBehind(t *testing.T) {
-	dir := t.TempDir()
-	plan := fmt.Sprintf(`version: 1
-stack:
-  existing:
-    services:
-      web: {url: %q}
-checks:
+	path := writeExistingPlan(t, nettest.RefusedURL(t), `checks:
   - {name: health, kind: http, service: web, timeout: 200ms}
 rollback:
   driver: command
   command: [sh, -c, 'sleep 300 & echo $! > child.pid; wait']
   state_dir: state
-`, nettest.RefusedURL(t))
-	path := filepath.Join(dir, "postflight.yaml")
-	if err := os.WriteFile(path, []byte(plan), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`)
+	dir := filepath.Dir(path)
 	var stdout bytes.Buffer
 	cmd := exec.Command(bin, "rollback", "-f", path, "--old", "app:1")
 	cmd.Stdout = &stdout

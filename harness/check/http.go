@@ -49,8 +49,9 @@ type attempt struct {
 	answered bool // a response came back
 	// final says the answer is wrong for certain, not a service still
 	// getting ready: retrying could only turn a broken version into a pass.
-	final    bool
-	status   slo.Status
+	final bool
+	// held says the answer met every expectation.
+	held     bool
 	observed string
 	reason   string
 }
@@ -85,19 +86,21 @@ func (h *HTTPChecker) Run(ctx context.Context, c plan.Check, phase string, eps r
 		if last.answered {
 			lastAnswer = last
 		}
-		if last.status == slo.Pass || last.final {
+		if last.held || last.final {
 			break
 		}
 	}
 	switch {
-	case res.Attempts > 0 && last.answered && last.status == slo.Pass:
-		res.Status, res.Observed, res.Reason = slo.Pass, last.observed, "as expected"
+	case res.Attempts > 0 && last.answered && last.held:
+		res.Observed = last.observed
+		res = res.Found(slo.Met("as expected"))
 	case ctx.Err() != nil:
 		// Cut short: what came back so far is not the version's verdict.
 		res.Observed = lastAnswer.observed
 		res = res.Unmeasuredf("interrupted after %d attempt(s)", res.Attempts)
 	case lastAnswer.answered:
-		res.Status, res.Observed, res.Reason = slo.Fail, lastAnswer.observed, lastAnswer.reason
+		res.Observed = lastAnswer.observed
+		res = res.Found(slo.Missed(lastAnswer.reason))
 	default:
 		res.Observed = "no answer"
 		res = res.Unmeasuredf("no answer in %d attempt(s): %s", res.Attempts, last.reason)
@@ -121,7 +124,7 @@ func (h *HTTPChecker) once(ctx context.Context, c plan.Check, method, url string
 	}
 	req, err := http.NewRequestWithContext(ctx, method, url, body)
 	if err != nil {
-		return attempt{status: slo.Inconclusive, reason: fmt.Sprintf("build request: %v", err)}
+		return attempt{reason: fmt.Sprintf("build request: %v", err)}
 	}
 	for k, v := range c.Request.Headers {
 		req.Header.Set(k, v)
@@ -133,7 +136,7 @@ func (h *HTTPChecker) once(ctx context.Context, c plan.Check, method, url string
 	}
 	resp, err := h.Client.Do(req)
 	if err != nil {
-		return attempt{status: slo.Inconclusive, reason: transportReason(err)}
+		return attempt{reason: transportReason(err)}
 	}
 	defer resp.Body.Close()
 	// Judge the first maxBody bytes, but only of an answer that ends within
@@ -143,16 +146,16 @@ func (h *HTTPChecker) once(ctx context.Context, c plan.Check, method, url string
 		_, err = io.Copy(io.Discard, resp.Body)
 	}
 	if err != nil {
-		return attempt{status: slo.Inconclusive, reason: fmt.Sprintf("read response body: %v", transportReason(err))}
+		return attempt{reason: fmt.Sprintf("read response body: %v", transportReason(err))}
 	}
 	a := attempt{answered: true, observed: describeResponse(resp, b)}
 	if problems := evaluate(c.Expect, resp, b); len(problems) > 0 {
-		a.status, a.reason = slo.Fail, strings.Join(problems, "; ")
+		a.reason = strings.Join(problems, "; ")
 		if a.final = retry.Final(resp.StatusCode); a.final {
 			a.reason += fmt.Sprintf(" (a %d is the service's error, not a service getting ready: not retried)", resp.StatusCode)
 		}
 	} else {
-		a.status = slo.Pass
+		a.held = true
 	}
 	return a
 }

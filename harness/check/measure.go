@@ -75,18 +75,19 @@ func RunLoad(ctx context.Context, c plan.Check, phase string, eps result.Endpoin
 	if pr != nil {
 		res.Observed += "; " + describePropagation(pr)
 		m.Propagation, m.PropagationLost = pr.Delays, pr.NeverShown
-		if status, why, decided := judgePropagation(pr); decided {
-			return res.Evaluate(objs, m).Also(status, "propagation: "+why)
+		if f, decided := judgePropagation(pr); decided {
+			f.Note = "propagation: " + f.Note
+			return res.Evaluate(objs, m).Also(f)
 		}
 	}
 	res = res.Evaluate(objs, m)
-	if res.Status == slo.Pass && lr.Successes == 0 {
+	if lr.Successes == 0 {
 		// Budgets that allow every request to fail are no evidence that
-		// the version answers right.
-		res = res.Also(slo.Fail, "no answer was as expected: "+describeErrors(lr.Errors))
+		// the version answers right: a pass needs one answer as expected.
+		res = res.Confirm(slo.Missed("no answer was as expected: " + describeErrors(lr.Errors)))
 	}
 	if why, unmeasured := unmeasuredTarget(lr, spec); unmeasured {
-		res = res.Also(slo.Inconclusive, why)
+		res = res.Also(slo.NotMeasured(why))
 	}
 	// Figures of a lighter load than asked say nothing of the load asked
 	// for, whichever way they point: shown, not judged.

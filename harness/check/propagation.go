@@ -34,8 +34,8 @@ func RunPropagation(ctx context.Context, c plan.Check, phase string, eps result.
 	}
 	res.Observed = describePropagation(pr)
 	m := slo.Measurements{Propagation: pr.Delays, PropagationLost: pr.NeverShown}
-	if status, why, decided := judgePropagation(pr); decided {
-		return res.Evaluate(objs, m).Also(status, why)
+	if f, decided := judgePropagation(pr); decided {
+		return res.Evaluate(objs, m).Also(f)
 	}
 	return res.Evaluate(objs, m)
 }
@@ -47,20 +47,22 @@ func RunPropagation(ctx context.Context, c plan.Check, phase string, eps result.
 // the request (it shows a token before it is written), a read endpoint never
 // answered, or no write got an answer. Otherwise any sample that failed to
 // write, never showed, or could not be checked for an echo fails the check.
-func judgePropagation(pr *propagation.Result) (status slo.Status, why string, decided bool) {
+//
+// It returns the finding that decides, when one does.
+func judgePropagation(pr *propagation.Result) (f slo.Finding, decided bool) {
 	if pr.Echoed > 0 {
-		return slo.Inconclusive, fmt.Sprintf("%s — it echoes the request? (%d of %d samples)", pr.EchoExample, pr.Echoed, pr.Taken), true
+		return slo.NotMeasured(fmt.Sprintf("%s — it echoes the request? (%d of %d samples)", pr.EchoExample, pr.Echoed, pr.Taken)), true
 	}
 	for _, e := range pr.Endpoints {
 		// A read that timed out before the write is an attempt too, though
 		// its poll was cut short and not counted.
 		if (e.Polls > 0 || e.Unchecked > 0) && e.Answered == 0 {
-			return slo.Inconclusive, fmt.Sprintf("read endpoint %s %s never answered: %s (e.g. %s)",
-				e.Method, e.URL, cmp.Or(describeCounts(e.Misses), propagation.ReasonTimeout), e.LastMiss), true
+			return slo.NotMeasured(fmt.Sprintf("read endpoint %s %s never answered: %s (e.g. %s)",
+				e.Method, e.URL, cmp.Or(describeCounts(e.Misses), propagation.ReasonTimeout), e.LastMiss)), true
 		}
 	}
 	if pr.Written == 0 && pr.WritesAnswered == 0 && pr.FailedWrites > 0 {
-		return slo.Inconclusive, fmt.Sprintf("no write got an answer: %s (e.g. %s)", describeCounts(pr.WriteErrors), pr.WriteExample), true
+		return slo.NotMeasured(fmt.Sprintf("no write got an answer: %s (e.g. %s)", describeCounts(pr.WriteErrors), pr.WriteExample)), true
 	}
 	var failed []string
 	if pr.FailedWrites > 0 {
@@ -73,12 +75,12 @@ func judgePropagation(pr *propagation.Result) (status slo.Status, why string, de
 		failed = append(failed, fmt.Sprintf("%d of %d samples were not written: a read gave no answer before the write (e.g. %s)", pr.Unchecked, pr.Taken, pr.UncheckedExample))
 	}
 	if len(failed) > 0 {
-		return slo.Fail, strings.Join(failed, "; "), true
+		return slo.Missed(strings.Join(failed, "; ")), true
 	}
 	if pr.Shown == 0 {
-		return slo.Inconclusive, "no sample taken", true
+		return slo.NotMeasured("no sample taken"), true
 	}
-	return slo.Pass, "", false
+	return slo.Finding{}, false
 }
 
 func propagationSpec(c plan.Check, eps result.Endpoints) (propagation.Spec, error) {

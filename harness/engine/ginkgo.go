@@ -81,13 +81,27 @@ func runGinkgo(ctx context.Context, c plan.Check, env Env) (res result.Result) {
 		}
 	}
 	out, err := ginkgosuite.Run(ctx, suite, vars)
+	var specs []ginkgosuite.Spec
 	if out != nil {
-		res.Parts = specResults(c, env.Phase, out.Specs)
+		specs = out.Specs
+		res.Parts = specResults(c, env.Phase, specs)
 	}
 	if err != nil {
 		return res.Unmeasured(err.Error())
 	}
-	return judgeSpecs(res)
+	return judgeSpecs(res, specs)
+}
+
+// specFinding is what a spec found: passed, failed, or no verdict
+// (skipped, pending, panicked, interrupted). note words it.
+func specFinding(s ginkgosuite.Spec, note string) slo.Finding {
+	switch s.Status {
+	case ginkgosuite.Passed:
+		return slo.Met(note)
+	case ginkgosuite.Failed:
+		return slo.Missed(note)
+	}
+	return slo.NotMeasured(note)
 }
 
 // specResults maps the suite's specs to results.
@@ -95,16 +109,8 @@ func specResults(c plan.Check, phase string, specs []ginkgosuite.Spec) []result.
 	out := make([]result.Result, 0, len(specs))
 	for _, s := range specs {
 		r := result.Result{Name: s.Text, Kind: c.Kind, Phase: phase, Target: s.Location, Expected: "passes",
-			Observed: string(s.Status), Reason: s.Message, Attempts: 1, Duration: s.Duration}
-		switch s.Status {
-		case ginkgosuite.Passed:
-			r.Status = slo.Pass
-		case ginkgosuite.Failed:
-			r.Status = slo.Fail
-		default: // skipped, pending, panicked, interrupted: no verdict
-			r.Status = slo.Inconclusive
-		}
-		out = append(out, r)
+			Observed: string(s.Status), Attempts: 1, Duration: s.Duration}
+		out = append(out, r.Found(specFinding(s, s.Message)))
 	}
 	return out
 }
@@ -113,31 +119,27 @@ func specResults(c plan.Check, phase string, specs []ginkgosuite.Spec) []result.
 // naming each with its message and location; a spec that did not pass
 // otherwise (skipped, pending, panicked) leaves it inconclusive; all
 // passed, it passes.
-func judgeSpecs(res result.Result) result.Result {
-	var failed, unsure []string
-	passed := 0
-	for _, p := range res.Parts {
-		switch p.Status {
-		case slo.Pass:
-			passed++
-		case slo.Fail:
-			failed = append(failed, fmt.Sprintf("%q at %s: %s", p.Name, p.Target, firstLine(p.Reason)))
-		default:
-			unsure = append(unsure, fmt.Sprintf("%q %s", p.Name, p.Observed))
+func judgeSpecs(res result.Result, specs []ginkgosuite.Spec) result.Result {
+	findings := make([]slo.Finding, 0, len(specs))
+	for _, s := range specs {
+		note := fmt.Sprintf("%q %s", s.Text, s.Status)
+		if s.Status == ginkgosuite.Failed {
+			note = fmt.Sprintf("%q at %s: %s", s.Text, s.Location, firstLine(s.Message))
 		}
+		findings = append(findings, specFinding(s, note))
 	}
-	res.Observed = fmt.Sprintf("%d spec(s): %d passed, %d failed, %d without a verdict", len(res.Parts), passed, len(failed), len(unsure))
-	switch {
-	case len(failed) > 0:
-		res.Status, res.Reason = slo.Fail, fmt.Sprintf("%d spec(s) failed: %s", len(failed), strings.Join(failed, "; "))
-	case len(unsure) > 0:
-		res = res.Unmeasuredf("%d spec(s) without a verdict: %s", len(unsure), strings.Join(unsure, "; "))
-	case passed == 0:
-		res = res.Unmeasured("no spec ran")
-	default:
-		res.Status, res.Reason = slo.Pass, fmt.Sprintf("all %d spec(s) passed", passed)
-	}
-	return res
+	j := slo.Judge(findings, slo.Wording{
+		Held: func(j slo.Judgement) string { return fmt.Sprintf("all %d spec(s) passed", len(j.Held)) },
+		Missed: func(j slo.Judgement) string {
+			return fmt.Sprintf("%d spec(s) failed: %s", len(j.Missed), slo.Notes(j.Missed))
+		},
+		Unmeasured: func(j slo.Judgement) string {
+			return fmt.Sprintf("%s%d spec(s) without a verdict: %s", result.UnmeasuredPrefix, len(j.Unmeasured), slo.Notes(j.Unmeasured))
+		},
+		Nothing: result.UnmeasuredPrefix + "no spec ran",
+	})
+	res.Observed = fmt.Sprintf("%d spec(s): %d passed, %d failed, %d without a verdict", len(specs), len(j.Held), len(j.Missed), len(j.Unmeasured))
+	return res.Judged(j)
 }
 
 func firstLine(s string) string {

@@ -198,7 +198,7 @@ func (s *phaseState) complete() []result.Result {
 		if s.failed != "" {
 			why = fmt.Sprintf("not run: the phase stopped after %s failed (policy.fail_fast)", s.failed)
 		}
-		s.results[i] = result.Result{Name: c.Name, Kind: c.Kind, Phase: s.ph.Env.Phase, Status: slo.Inconclusive, Reason: why}
+		s.results[i] = result.Result{Name: c.Name, Kind: c.Kind, Phase: s.ph.Env.Phase}.Found(slo.NotMeasured(why))
 	}
 	return s.results
 }

@@ -44,9 +44,10 @@ type Checker struct {
 	// host): its checks start with the phase, beside the stack coming up
 	// and the other checks.
 	Kind plan.Kind
-	// Run measures one check of this kind and judges it. A check that could
-	// not measure returns an inconclusive result (result.Unmeasured), never
-	// a pass.
+	// Run measures one check of this kind and returns its result, judged
+	// by slo from what it found (result.Judge, result.Found: a measuring
+	// package never sets a status itself). A check that could not measure
+	// returns an inconclusive result (result.Unmeasured), never a pass.
 	Run func(ctx context.Context, c plan.Check, env Env) result.Result
 	// Prepare, when set, does what a check of the kind can do before the
 	// stack is up (build a suite): a phase calls it at its start, beside

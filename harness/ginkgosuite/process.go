@@ -3,7 +3,9 @@ package ginkgosuite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"syscall"
 	"time"
@@ -18,8 +20,17 @@ import (
 // is killed too, so a suite leaves no process behind. The error is the
 // command's own (exit status, start failure); stopped says whether ctx
 // ended while it ran.
-func runGroup(ctx context.Context, cmd *exec.Cmd, grace time.Duration, out io.Writer) (stopped bool, err error) {
+//
+// Every process of the group carries the mark of the work directory dir
+// (EnvWorkDir), and the group is recorded there: should postflight be
+// killed outright, a sweep (postflight cleanup, or the next run's first
+// suite) kills what is left of it and nothing else.
+func runGroup(ctx context.Context, cmd *exec.Cmd, dir string, grace time.Duration, out io.Writer) (stopped bool, err error) {
 	cmd.Stdout, cmd.Stderr = out, out
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	cmd.Env = append(cmd.Env, EnvWorkDir+"="+dir)
 	// The suite dies with postflight, also when postflight is killed and
 	// cannot stop it: a suite is the run's, never left running alone.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -30,8 +41,13 @@ func runGroup(ctx context.Context, cmd *exec.Cmd, grace time.Duration, out io.Wr
 		return false, err
 	}
 	pgid := cmd.Process.Pid
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	if err := recordGroup(dir, pgid); err != nil {
+		// Unrecorded, the group could not be swept after a kill: stop it.
+		procgroup.Kill(pgid)
+		<-waitFor(cmd)
+		return false, fmt.Errorf("record the suite's process group: %w", err)
+	}
+	exited := waitFor(cmd)
 	select {
 	case err = <-exited:
 	case <-ctx.Done():
@@ -43,4 +59,11 @@ func runGroup(ctx context.Context, cmd *exec.Cmd, grace time.Duration, out io.Wr
 		err = nil
 	}
 	return stopped, err
+}
+
+// waitFor waits for cmd, started, and reports on the channel.
+func waitFor(cmd *exec.Cmd) <-chan error {
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	return exited
 }

@@ -44,6 +44,9 @@ const (
 // that ran out of time, the suite has before it is killed.
 const hardStopSlack = 5 * time.Second
 
+// testBinary is the name of a suite's test binary in its work directory.
+const testBinary = "suite.test"
+
 // OutputTail is how much of a suite's (or its build's) output, at the end,
 // is kept to explain what happened.
 const OutputTail = 64 << 10
@@ -102,7 +105,7 @@ func Run(ctx context.Context, s Suite, env map[string]string) (*Outcome, error) 
 	if s.GracePeriod <= 0 {
 		s.GracePeriod = DefaultGracePeriod
 	}
-	tmp, err := os.MkdirTemp("", "postflight-ginkgo-")
+	tmp, err := newWorkDir()
 	if err != nil {
 		return out, fmt.Errorf("run %s: %w", s, err)
 	}
@@ -126,10 +129,10 @@ func Run(ctx context.Context, s Suite, env map[string]string) (*Outcome, error) 
 		if dir == "" {
 			dir = pkg
 		}
-		bin = filepath.Join(tmp, "suite.test")
-		if err := build(ctx, pkg, bin, s.GracePeriod, out); err != nil {
+		if err := build(ctx, pkg, tmp, s.GracePeriod, out); err != nil {
 			return out, &Error{Suite: s.String(), Cause: err.Cause, Detail: err.Detail, Output: out.Output}
 		}
+		bin = filepath.Join(tmp, testBinary)
 	} else if bin, err = filepath.Abs(bin); err != nil {
 		return out, fmt.Errorf("run %s: %w", s, err)
 	}
@@ -160,7 +163,7 @@ func Run(ctx context.Context, s Suite, env map[string]string) (*Outcome, error) 
 	defer cancel()
 	output := newTail(OutputTail)
 	started := time.Now()
-	stopped, runErr := runGroup(runCtx, cmd, s.GracePeriod, output)
+	stopped, runErr := runGroup(runCtx, cmd, tmp, s.GracePeriod, output)
 	out.Duration = time.Since(started)
 	out.Output = safetext.Text(output.String(), OutputTail+1<<10)
 
@@ -206,9 +209,10 @@ func Run(ctx context.Context, s Suite, env map[string]string) (*Outcome, error) 
 	return out, nil
 }
 
-// build compiles the test package in dir into bin, keeping the compiler's
-// output in out.Output.
-func build(ctx context.Context, dir, bin string, grace time.Duration, out *Outcome) *Error {
+// build compiles the test package in dir into the binary testBinary in
+// the work directory work, keeping the compiler's output in out.Output.
+func build(ctx context.Context, dir, work string, grace time.Duration, out *Outcome) *Error {
+	bin := filepath.Join(work, testBinary)
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
 		return &Error{Cause: CauseBuild, Detail: "no go command to build it with: " + err.Error()}
@@ -216,7 +220,7 @@ func build(ctx context.Context, dir, bin string, grace time.Duration, out *Outco
 	cmd := exec.Command(goCmd, "test", "-c", "-o", bin, ".")
 	cmd.Dir = dir
 	output := newTail(OutputTail)
-	stopped, err := runGroup(ctx, cmd, grace, output)
+	stopped, err := runGroup(ctx, cmd, work, grace, output)
 	out.Output = safetext.Text(output.String(), OutputTail+1<<10)
 	if stopped {
 		return &Error{Cause: CauseInterrupted, Detail: "stopped while building: " + context.Cause(ctx).Error()}
@@ -253,17 +257,16 @@ func Build(ctx context.Context, s Suite) (*Built, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build %s: %w", s, err)
 	}
-	tmp, err := os.MkdirTemp("", "postflight-ginkgo-build-")
+	tmp, err := newWorkDir()
 	if err != nil {
 		return nil, fmt.Errorf("build %s: %w", s, err)
 	}
 	out := &Outcome{}
-	bin := filepath.Join(tmp, "suite.test")
-	if berr := build(ctx, pkg, bin, grace, out); berr != nil {
+	if berr := build(ctx, pkg, tmp, grace, out); berr != nil {
 		os.RemoveAll(tmp)
 		return nil, &Error{Suite: s.String(), Cause: berr.Cause, Detail: berr.Detail, Output: out.Output}
 	}
-	s.prebuilt = bin
+	s.prebuilt = filepath.Join(tmp, testBinary)
 	return &Built{Suite: s, tmp: tmp}, nil
 }
 

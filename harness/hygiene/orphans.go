@@ -34,18 +34,18 @@ func (o *Orphans) Result() result.Result {
 func (o *Orphans) conclude(related int) {
 	o.Expected = "every container with the stack's ports or names belongs to the stack"
 	o.Observed = fmt.Sprintf("%d container(s) with the stack's ports or names, %d belonging to no owner the stack knows", related, len(o.Containers))
-	if len(o.Containers) == 0 {
-		o.Status, o.Reason = slo.Pass, "no orphaned container"
-		return
-	}
-	parts := make([]string, 0, len(o.Containers))
+	// Every container tied to the stack was looked at: that holds, and
+	// says the pass; each orphan among them is a finding that does not.
+	findings := []slo.Finding{slo.Met("no orphaned container")}
 	for _, c := range o.Containers {
 		line := c.String() + " " + strings.Join(c.Why, " and ")
 		if strings.Contains(c.Owner, "postflight run") {
 			line += " (`postflight cleanup` removes what killed runs left)"
 		}
-		parts = append(parts, line)
+		findings = append(findings, slo.Missed(line))
 	}
-	o.Status = slo.Fail
-	o.Reason = "orphaned: " + strings.Join(parts, "; ")
+	j := slo.Judge(findings, slo.Wording{
+		Missed: func(j slo.Judgement) string { return "orphaned: " + slo.Notes(j.Missed) },
+	})
+	o.Status, o.Reason = j.Status, j.Reason
 }

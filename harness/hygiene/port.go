@@ -65,14 +65,20 @@ func probe(port int) (held bool, err error) {
 	return false, nil
 }
 
-// check decides who holds the port and whether that is the stack.
+// check finds who holds the port and whether that is the stack.
 func (p *Port) check(publishers []Container) {
+	j := p.find(publishers).Judge()
+	p.Status, p.Reason = j.Status, j.Reason
+}
+
+// find finds who holds the port, and whether that is the stack.
+func (p *Port) find(publishers []Container) slo.Finding {
 	p.Containers = publishers
 	p.Expected = fmt.Sprintf("port %d free, or held by the stack", p.Port)
 	held, err := probe(p.Port)
 	if err != nil {
-		p.Status, p.Observed, p.Reason = slo.Inconclusive, "not probed", "could not probe: "+err.Error()
-		return
+		p.Observed = "not probed"
+		return slo.NotMeasured("could not probe: " + err.Error())
 	}
 	var theirs, ours []string
 	for _, c := range publishers {
@@ -89,25 +95,23 @@ func (p *Port) check(publishers []Container) {
 	}
 	switch {
 	case len(theirs) > 0:
-		p.Status = slo.Fail
 		p.Observed = "published by " + strings.Join(append(theirs, ours...), ", ")
-		p.Reason = fmt.Sprintf("port %d is published by a container that is not the stack's: %s", p.Port, strings.Join(theirs, "; "))
+		return slo.Missed(fmt.Sprintf("port %d is published by a container that is not the stack's: %s", p.Port, strings.Join(theirs, "; ")))
 	case len(ours) > 0:
-		p.Status = slo.Pass
 		p.Observed = "published by " + strings.Join(ours, ", ")
-		p.Reason = "held by the stack"
+		return slo.Met("held by the stack")
 	case !held:
-		p.Free, p.Status, p.Observed, p.Reason = true, slo.Pass, "free", "nothing holds it"
+		p.Free, p.Observed = true, "free"
+		return slo.Met("nothing holds it")
 	case p.Process != nil:
-		p.Status = slo.Fail
 		p.Observed = fmt.Sprintf("held by process %s (pid %d)", p.Process.Name, p.Process.PID)
-		p.Reason = fmt.Sprintf("port %d is held by process %s (pid %d), not by the stack", p.Port, p.Process.Name, p.Process.PID)
+		why := fmt.Sprintf("port %d is held by process %s (pid %d), not by the stack", p.Port, p.Process.Name, p.Process.PID)
 		if p.Process.Name == "docker-proxy" {
-			p.Reason += ": an orphaned docker-proxy, which no container publishes the port through"
+			why += ": an orphaned docker-proxy, which no container publishes the port through"
 		}
+		return slo.Missed(why)
 	default:
-		p.Status = slo.Fail
 		p.Observed = "held"
-		p.Reason = fmt.Sprintf("port %d is held by something that is not the stack (no container publishes it, and no process on this host's view listens on it: another network namespace, or a process not visible)", p.Port)
+		return slo.Missed(fmt.Sprintf("port %d is held by something that is not the stack (no container publishes it, and no process on this host's view listens on it: another network namespace, or a process not visible)", p.Port))
 	}
 }

@@ -57,11 +57,7 @@ func Packages(ctx context.Context, c plan.Check, phase string, env Env) result.R
 func folded(c plan.Check, phase string, run func() ([]result.Result, error)) result.Result {
 	start := time.Now()
 	parts, err := run()
-	res := fold(c.Name, c.Kind, phase, parts)
-	if err != nil {
-		res.Status = slo.Worst(res.Status, slo.Inconclusive)
-		res.Reason = joinNonEmpty("; ", result.UnmeasuredPrefix+err.Error(), res.Reason)
-	}
+	res := fold(c.Name, c.Kind, phase, parts, err)
 	res.Duration = time.Since(start)
 	return res
 }
@@ -92,8 +88,8 @@ func runProvenance(ctx context.Context, p *plan.ProvenanceSpec) ([]result.Result
 	if p.ComposeProject != "" {
 		svcs, err := chk.Compose(ctx, p.ComposeProject)
 		if errors.Is(err, provenance.ErrNotFound) {
-			out = append(out, result.Result{Kind: provenance.Kind, Target: "compose project " + p.ComposeProject, Status: slo.Fail,
-				Expected: "the project's containers running", Observed: "nothing running", Reason: "no container of compose project " + p.ComposeProject + " runs"})
+			out = append(out, result.Result{Kind: provenance.Kind, Target: "compose project " + p.ComposeProject,
+				Expected: "the project's containers running", Observed: "nothing running"}.Found(slo.Missed("no container of compose project "+p.ComposeProject+" runs")))
 		} else if err != nil {
 			return out, err
 		}
@@ -148,13 +144,13 @@ func verifyImage(ctx context.Context, reg *registry.Client, ref string, platform
 		img = env.OldImage
 	}
 	if img == "" {
-		return result.Result{Kind: registry.Kind, Target: ref, Status: slo.Inconclusive, Observed: "no image",
-			Reason: fmt.Sprintf("could not verify: no %s image given (--%s or images.%s)", ref, ref, ref)}
+		return result.Result{Kind: registry.Kind, Target: ref, Observed: "no image"}.
+			Found(slo.NotMeasured(fmt.Sprintf("could not verify: no %s image given (--%s or images.%s)", ref, ref, ref)))
 	}
 	got, err := reg.Verify(ctx, img, platforms...)
 	if err != nil {
-		return result.Result{Kind: registry.Kind, Target: img, Status: slo.Inconclusive, Observed: "nothing fetched",
-			Reason: "could not verify: " + err.Error()}
+		return result.Result{Kind: registry.Kind, Target: img, Observed: "nothing fetched"}.
+			Found(slo.NotMeasured("could not verify: " + err.Error()))
 	}
 	res := got.Result()
 	if got.Cause == registry.CauseTimeout {
@@ -180,34 +176,33 @@ func runHygiene(ctx context.Context, h *plan.HygieneSpec, env Env) ([]result.Res
 	return rep.Results(), nil
 }
 
-// fold makes one result of a check's parts: as bad as its worst part, with
-// every part's observation and the reasons of those that did not pass.
-func fold(name, kind, phase string, parts []result.Result) result.Result {
+// fold makes one result of a check's parts, each judged already, and of
+// the error that cut the check short, if any: as bad as its worst part,
+// with every part's observation and the reasons of those that did not
+// pass.
+func fold(name, kind, phase string, parts []result.Result, err error) result.Result {
 	res := result.Result{Name: name, Kind: kind, Phase: phase, Attempts: 1}
-	var targets, expected, observed, bad []string
-	statuses := make([]slo.Status, 0, len(parts))
+	var targets, expected, observed []string
+	findings := make([]slo.Finding, 0, len(parts)+1)
+	if err != nil {
+		findings = append(findings, slo.NotMeasured(result.UnmeasuredPrefix+err.Error()))
+	}
 	for _, p := range parts {
-		statuses = append(statuses, p.Status)
+		findings = append(findings, p.Finding(p.Target+": "+p.Reason))
 		targets = append(targets, p.Target)
 		expected = appendNew(expected, p.Expected)
 		observed = append(observed, p.Target+": "+p.Observed)
-		if p.Status != slo.Pass {
-			bad = append(bad, p.Target+": "+p.Reason)
-		}
 	}
 	res.Target = strings.Join(targets, ", ")
 	res.Expected = strings.Join(expected, "; ")
 	res.Observed = strings.Join(observed, "; ")
-	switch {
-	case len(parts) == 0:
+	if len(parts) == 0 {
 		res.Observed = "nothing"
-		res = res.Unmeasured("nothing to look at")
-	case len(bad) == 0:
-		res.Status, res.Reason = slo.Pass, fmt.Sprintf("all %d as intended", len(parts))
-	default:
-		res.Status, res.Reason = slo.Worst(statuses...), strings.Join(bad, "; ")
 	}
-	return res
+	return res.Judge(findings, slo.Wording{
+		Held:    func(j slo.Judgement) string { return fmt.Sprintf("all %d as intended", len(j.Held)) },
+		Nothing: result.UnmeasuredPrefix + "nothing to look at",
+	})
 }
 
 func appendNew(list []string, s string) []string {
@@ -217,14 +212,4 @@ func appendNew(list []string, s string) []string {
 		}
 	}
 	return append(list, s)
-}
-
-func joinNonEmpty(sep string, parts ...string) string {
-	var out []string
-	for _, p := range parts {
-		if p != "" {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, sep)
 }

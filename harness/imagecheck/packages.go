@@ -39,24 +39,23 @@ func runPackages(ctx context.Context, c plan.Check, phase string, env Env) (res 
 	if len(d.Changes) == 0 && d.Unchanged == 0 && len(d.Problems) == 0 {
 		return res.Unmeasured("neither image has a package database or a Go binary postflight reads")
 	}
-	v := policy.Evaluate(d)
-	var bad, unreadable []string
-	for _, vio := range v.Violations {
+	// The diff was read: that holds, and says the pass; every violation
+	// of the policy is a finding that does not, and a package database
+	// that could not be read one that could not be measured.
+	findings := []slo.Finding{slo.Met("every change is expected")}
+	for _, vio := range policy.Evaluate(d).Violations {
 		if len(vio.Rules) == 1 && vio.Rules[0] == packages.Unreadable {
-			unreadable = append(unreadable, vio.Message)
+			findings = append(findings, slo.NotMeasured(vio.Message))
 		} else {
-			bad = append(bad, vio.Message)
+			findings = append(findings, slo.Missed(vio.Message))
 		}
 	}
-	switch {
-	case len(bad) > 0:
-		res.Status, res.Reason = slo.Fail, strings.Join(append(bad, unreadable...), "; ")
-	case len(unreadable) > 0:
-		res = res.Unmeasured(strings.Join(unreadable, "; "))
-	default:
-		res.Status, res.Reason = slo.Pass, "every change is expected"
-	}
-	return res
+	return res.Judge(findings, slo.Wording{
+		Missed: func(j slo.Judgement) string { return slo.Notes(append(j.Missed, j.Unmeasured...)) },
+		Unmeasured: func(j slo.Judgement) string {
+			return result.UnmeasuredPrefix + slo.Notes(j.Unmeasured)
+		},
+	})
 }
 
 func describePolicy(p packages.Policy) string {

@@ -49,14 +49,13 @@ func (d *Drift) Result() result.Result {
 func (c *Checker) Drift(ctx context.Context, ref string) (*Drift, error) {
 	d := &Drift{Reference: ref, Expected: "the host's " + ref + " is the registry's " + ref}
 	if parseReference(ref).Digest != "" {
-		d.Status, d.Observed, d.Reason = slo.Pass, "pinned by digest", "a digest names one image everywhere"
-		return d, nil
+		d.Observed = "pinned by digest"
+		return d.judged(slo.Met("a digest names one image everywhere")), nil
 	}
 	img, err := c.docker.ImageInspect(ctx, ref)
 	if cerrdefs.IsNotFound(err) {
-		d.Status, d.Observed = slo.Pass, "not on this host"
-		d.Reason = "the host has no " + ref + ", so a deploy has to pull it"
-		return d, nil
+		d.Observed = "not on this host"
+		return d.judged(slo.Met("the host has no " + ref + ", so a deploy has to pull it")), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("inspect local image %s: %w", ref, err)
@@ -67,36 +66,36 @@ func (c *Checker) Drift(ctx context.Context, ref string) (*Drift, error) {
 	res, err := c.reg.Resolve(ctx, ref)
 	switch {
 	case registry.CauseOf(err) == registry.CauseNotFound:
-		d.Status = slo.Fail
 		d.Observed += "; the registry has no " + ref
-		d.Reason = fmt.Sprintf("the registry has no %s, so the host's %s (%s) is not the registry's: a deploy runs a local image", ref, ref, short(d.Local))
-		return d, nil
+		return d.judged(slo.Missed(fmt.Sprintf("the registry has no %s, so the host's %s (%s) is not the registry's: a deploy runs a local image", ref, ref, short(d.Local)))), nil
 	case err != nil:
-		d.Status, d.Cause = slo.Inconclusive, registry.CauseOf(err)
-		d.Reason = fmt.Sprintf("could not ask the registry for %s: %v", ref, err)
-		return d, nil
+		d.Cause = registry.CauseOf(err)
+		return d.judged(slo.NotMeasured(fmt.Sprintf("could not ask the registry for %s: %v", ref, err))), nil
 	}
 	d.Digest = res.Digest
 	want, ok := res.For(d.Platform)
 	if !ok {
-		d.Status = slo.Fail
 		d.Observed += fmt.Sprintf("; the registry's %s (%s) has no %s image", ref, short(res.Digest), d.Platform)
-		d.Reason = fmt.Sprintf("the registry's %s has no image for %s, the host's platform; the host runs a local one", ref, d.Platform)
-		return d, nil
+		return d.judged(slo.Missed(fmt.Sprintf("the registry's %s has no image for %s, the host's platform; the host runs a local one", ref, d.Platform))), nil
 	}
 	d.Registry = want.Config
 	d.Observed += fmt.Sprintf("; the registry's is %s (manifest %s)", short(d.Registry), short(d.Digest))
 	if sameImage(d.Local, want, res.Digest) {
-		d.Status, d.Reason = slo.Pass, "the host has the registry's "+ref
-		return d, nil
+		return d.judged(slo.Met("the host has the registry's " + ref)), nil
 	}
-	d.Status = slo.Fail
-	d.Reason = fmt.Sprintf("the host's %s (%s) is not the registry's (%s): a deploy that does not pull (Swarm when it cannot reach the registry) runs the host's",
+	why := fmt.Sprintf("the host's %s (%s) is not the registry's (%s): a deploy that does not pull (Swarm when it cannot reach the registry) runs the host's",
 		ref, short(d.Local), short(d.Registry))
 	if tags := otherTags(img.RepoTags, ref); len(tags) > 0 {
-		d.Reason += "; the host's is also tagged " + strings.Join(tags, ", ")
+		why += "; the host's is also tagged " + strings.Join(tags, ", ")
 	}
-	return d, nil
+	return d.judged(slo.Missed(why)), nil
+}
+
+// judged records the judgement of the one finding, and returns d.
+func (d *Drift) judged(f slo.Finding) *Drift {
+	j := f.Judge()
+	d.Status, d.Reason = j.Status, j.Reason
+	return d
 }
 
 // otherTags are the tags besides ref.

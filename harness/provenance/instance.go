@@ -36,6 +36,17 @@ type Instance struct {
 
 	Status slo.Status `json:"status"`
 	Reason string     `json:"reason"`
+
+	// unseen says why what the instance runs could not be looked at
+	// (a task not running); "" when it could.
+	unseen string
+}
+
+// found records the instance's finding, as judged alone.
+func (i *Instance) found(f slo.Finding) slo.Finding {
+	j := f.Judge()
+	i.Status, i.Reason = j.Status, j.Reason
+	return f
 }
 
 // runs describes what the instance runs, for text.
@@ -91,28 +102,32 @@ func platform(os, arch, variant string) string {
 }
 
 // judge compares what the instance runs with the intended image.
-func (i *Instance) judge(want *Intended) {
+func (i *Instance) judge(want *Intended) slo.Finding {
+	return i.found(i.compare(want))
+}
+
+// compare finds whether what the instance runs is the intended image.
+func (i *Instance) compare(want *Intended) slo.Finding {
 	switch {
+	case i.unseen != "":
+		return slo.NotMeasured(i.unseen)
 	case i.ImageID != "":
 		img, ok := want.image(i.Platform)
 		switch {
 		case !ok:
-			i.Status, i.Reason = slo.Fail, fmt.Sprintf("runs %s for %s; %s has no image for that platform", i.runs(), i.Platform, want)
+			return slo.Missed(fmt.Sprintf("runs %s for %s; %s has no image for that platform", i.runs(), i.Platform, want))
 		case sameImage(i.ImageID, img, want.Digest):
-			i.Status, i.Reason = slo.Pass, "runs "+want.String()
-		default:
-			i.Status, i.Reason = slo.Fail, fmt.Sprintf("runs %s, not %s (image %s, manifest %s)",
-				i.runs(), want.Reference, short(img.Config), short(want.Digest))
+			return slo.Met("runs " + want.String())
 		}
+		return slo.Missed(fmt.Sprintf("runs %s, not %s (image %s, manifest %s)",
+			i.runs(), want.Reference, short(img.Config), short(want.Digest)))
 	case i.Pinned != "":
 		if i.Pinned == want.Digest || want.hasManifest(i.Pinned) {
-			i.Status, i.Reason = slo.Pass, "pinned to "+want.String()
-		} else {
-			i.Status, i.Reason = slo.Fail, fmt.Sprintf("pinned to manifest %s, not %s", short(i.Pinned), want)
+			return slo.Met("pinned to " + want.String())
 		}
-	default:
-		i.Status, i.Reason = slo.Inconclusive, "its container is on another node and its spec pins no digest"
+		return slo.Missed(fmt.Sprintf("pinned to manifest %s, not %s", short(i.Pinned), want))
 	}
+	return slo.NotMeasured("its container is on another node and its spec pins no digest")
 }
 
 // hasManifest reports whether digest is one of the intended image manifests.

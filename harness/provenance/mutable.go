@@ -110,20 +110,20 @@ func (s *TagScan) conclude(patterns []string) {
 	s.Expected = "every service image pinned by version tag or digest (mutable: " + rule + ")"
 	flagged := s.Flagged()
 	s.Observed = fmt.Sprintf("%d image(s), %d by a mutable tag", len(s.Images), len(flagged))
-	if len(s.Images) == 0 {
-		s.Status, s.Reason = slo.Inconclusive, result.UnmeasuredPrefix+"the compose file names no service image"
-		return
+	// Every service image is a finding: pinned, or movable by its tag.
+	findings := make([]slo.Finding, 0, len(s.Images))
+	for _, u := range s.Images {
+		if u.Mutable == "" {
+			findings = append(findings, slo.Met("service "+u.Service+": image "+u.Resolved+" pinned"))
+			continue
+		}
+		findings = append(findings, slo.Missed(fmt.Sprintf("%s:%d:%d: service %s: image %s: %s", s.File, u.Line, u.Column, u.Service, u.Resolved, u.Mutable)))
 	}
-	if len(flagged) == 0 {
-		s.Status, s.Reason = slo.Pass, "no service image can move under its deployment"
-		return
-	}
-	parts := make([]string, 0, len(flagged))
-	for _, u := range flagged {
-		parts = append(parts, fmt.Sprintf("%s:%d:%d: service %s: image %s: %s", s.File, u.Line, u.Column, u.Service, u.Resolved, u.Mutable))
-	}
-	s.Status = slo.Fail
-	s.Reason = strings.Join(parts, "; ")
+	j := slo.Judge(findings, slo.Wording{
+		Held:    func(slo.Judgement) string { return "no service image can move under its deployment" },
+		Nothing: result.UnmeasuredPrefix + "the compose file names no service image",
+	})
+	s.Status, s.Reason = j.Status, j.Reason
 }
 
 // root is the top mapping of a document.

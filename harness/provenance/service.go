@@ -65,45 +65,45 @@ func (c *Checker) judge(ctx context.Context, s *Service) {
 	if err != nil {
 		// What should run is unknown (registry unreachable, image or
 		// versions absent from it): the runs cannot be judged.
-		s.Status, s.Cause = slo.Inconclusive, registry.CauseOf(err)
+		s.Cause = registry.CauseOf(err)
 		s.Expected = "the intended image (could not be resolved)"
-		s.Reason = fmt.Sprintf("could not tell what %s should run: %v; %s", s.Name, err, deployed)
+		s.judged(slo.NotMeasured(fmt.Sprintf("could not tell what %s should run: %v; %s", s.Name, err, deployed)).Judge())
 		return
 	}
 	s.Intended = in
 	s.Expected = fmt.Sprintf("every %s runs %s, image %s; %s", unit(s.Orchestrator), in.Reference, in.describe(), in.How)
 	if len(s.Instances) == 0 {
-		s.Status, s.Reason = slo.Fail, fmt.Sprintf("%s has no running %s; %s", s.Name, unit(s.Orchestrator), deployed)
+		s.judged(slo.Missed(fmt.Sprintf("%s has no running %s; %s", s.Name, unit(s.Orchestrator), deployed)).Judge())
 		return
 	}
-	var wrong, unknown []string
+	findings := make([]slo.Finding, 0, len(s.Instances))
 	for i := range s.Instances {
 		inst := &s.Instances[i]
-		if inst.Status == slo.Inconclusive && inst.Reason != "" {
-			unknown = append(unknown, inst.Name+": "+inst.Reason)
-			continue
+		f := inst.judge(in)
+		// Named in the service's reason: "web.2 runs ...", "web.3: the task is ...".
+		if f.Cause != nil {
+			f.Note = inst.Name + ": " + f.Note
+		} else {
+			f.Note = inst.Name + " " + f.Note
 		}
-		inst.judge(in)
-		switch inst.Status {
-		case slo.Fail:
-			wrong = append(wrong, inst.Name+" "+inst.Reason)
-		case slo.Inconclusive:
-			unknown = append(unknown, inst.Name+": "+inst.Reason)
-		}
+		findings = append(findings, f)
 	}
-	switch {
-	case len(wrong) > 0:
-		s.Status = slo.Fail
-		s.Reason = fmt.Sprintf("%d of %d %s(s) run an image other than %s: %s; %s",
-			len(wrong), len(s.Instances), unit(s.Orchestrator), in.Reference, strings.Join(wrong, "; "), deployed)
-	case len(unknown) > 0:
-		s.Status = slo.Inconclusive
-		s.Reason = fmt.Sprintf("could not tell what %d of %d %s(s) run: %s", len(unknown), len(s.Instances), unit(s.Orchestrator), strings.Join(unknown, "; "))
-	default:
-		s.Status = slo.Pass
-		s.Reason = fmt.Sprintf("every %s runs %s; %s", unit(s.Orchestrator), in, deployed)
-	}
+	s.judged(slo.Judge(findings, slo.Wording{
+		Missed: func(j slo.Judgement) string {
+			return fmt.Sprintf("%d of %d %s(s) run an image other than %s: %s; %s",
+				len(j.Missed), len(s.Instances), unit(s.Orchestrator), in.Reference, slo.Notes(j.Missed), deployed)
+		},
+		Unmeasured: func(j slo.Judgement) string {
+			return fmt.Sprintf("could not tell what %d of %d %s(s) run: %s", len(j.Unmeasured), len(s.Instances), unit(s.Orchestrator), slo.Notes(j.Unmeasured))
+		},
+		Held: func(slo.Judgement) string {
+			return fmt.Sprintf("every %s runs %s; %s", unit(s.Orchestrator), in, deployed)
+		},
+	}))
 }
+
+// judged records the service's judgement.
+func (s *Service) judged(j slo.Judgement) { s.Status, s.Reason = j.Status, j.Reason }
 
 // unit is what a service's instances are called.
 func unit(orchestrator string) string {

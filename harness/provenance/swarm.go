@@ -64,11 +64,11 @@ func (c *Checker) task(ctx context.Context, service string, t swarm.Task) (Insta
 		inst.Pinned = parseReference(cs.Image).Digest
 	}
 	if t.Status.State != swarm.TaskStateRunning {
-		inst.Status = slo.Inconclusive
-		inst.Reason = fmt.Sprintf("the task is %s, not running", t.Status.State)
+		inst.unseen = fmt.Sprintf("the task is %s, not running", t.Status.State)
 		if t.Status.Err != "" {
-			inst.Reason += ": " + t.Status.Err
+			inst.unseen += ": " + t.Status.Err
 		}
+		inst.found(slo.NotMeasured(inst.unseen))
 		return inst, nil
 	}
 	if t.Status.ContainerStatus != nil && t.Status.ContainerStatus.ContainerID != "" {

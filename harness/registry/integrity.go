@@ -62,29 +62,33 @@ func (in *Integrity) conclude() {
 		in.Expected += " (platforms " + strings.Join(in.Platforms, ", ") + ")"
 	}
 	if in.fault != nil {
-		in.Status, in.Cause = slo.Inconclusive, in.fault.Cause
+		in.Cause = in.fault.Cause
 		if in.Cause == CauseNotFound {
 			in.Cause = CauseRegistry
 		}
 		in.Observed = "nothing fetched"
-		in.Reason = fmt.Sprintf("could not verify (%s): %s", in.Cause, in.fault.Error())
+		in.judged(slo.NotMeasured(fmt.Sprintf("could not verify (%s): %s", in.Cause, in.fault.Error())).Judge())
 		return
 	}
 
-	var bad, unverified []string
+	// Every manifest and blob is a finding: served whole (or skipped, a
+	// foreign layer), served broken, or not verified.
+	var findings []slo.Finding
 	var firstCause Cause
 	byState := map[State][]string{}
 	note := func(state State, what, digest, detail string, cause Cause) {
 		line := fmt.Sprintf("%s %s %s: %s", what, digest, state, detail)
 		switch {
 		case state.Bad():
-			bad = append(bad, line)
+			findings = append(findings, slo.Missed(line))
 			byState[state] = append(byState[state], digest)
 		case state == Unverified:
-			unverified = append(unverified, line)
+			findings = append(findings, slo.NotMeasured(line))
 			if firstCause == "" {
 				firstCause = cause
 			}
+		default:
+			findings = append(findings, slo.Met(line))
 		}
 	}
 	for _, m := range in.Manifests {
@@ -98,7 +102,7 @@ func (in *Integrity) conclude() {
 		note(b.State, b.Kind, b.Digest, b.Detail, b.Cause)
 	}
 	for _, p := range in.Absent {
-		bad = append(bad, "platform "+p+" absent: the index has no manifest for it")
+		findings = append(findings, slo.Missed("platform "+p+" absent: the index has no manifest for it"))
 		byState["absent"] = append(byState["absent"], p)
 	}
 
@@ -121,22 +125,30 @@ func (in *Integrity) conclude() {
 			in.Observed += fmt.Sprintf("; %s: %s", st, strings.Join(byState[st], ", "))
 		}
 	}
-	switch {
-	case len(bad) > 0:
-		in.Status = slo.Fail
-		in.Reason = "a pull of " + in.Reference + " fails: " + strings.Join(bad, "; ")
-		if len(unverified) > 0 {
-			in.Reason += fmt.Sprintf(" (and %d not verified)", len(unverified))
-		}
-	case len(unverified) > 0:
-		in.Status, in.Cause = slo.Inconclusive, firstCause
-		in.Observed += fmt.Sprintf("; %d not verified", len(unverified))
-		in.Reason = fmt.Sprintf("could not verify (%s): %s", firstCause, unverified[0])
-		if len(unverified) > 1 {
-			in.Reason += fmt.Sprintf(" (and %d more)", len(unverified)-1)
-		}
-	default:
-		in.Status = slo.Pass
-		in.Reason = "the registry serves the whole image"
+	j := slo.Judge(findings, slo.Wording{
+		Missed: func(j slo.Judgement) string {
+			why := "a pull of " + in.Reference + " fails: " + slo.Notes(j.Missed)
+			if len(j.Unmeasured) > 0 {
+				why += fmt.Sprintf(" (and %d not verified)", len(j.Unmeasured))
+			}
+			return why
+		},
+		Unmeasured: func(j slo.Judgement) string {
+			why := fmt.Sprintf("could not verify (%s): %s", firstCause, j.Unmeasured[0].Note)
+			if len(j.Unmeasured) > 1 {
+				why += fmt.Sprintf(" (and %d more)", len(j.Unmeasured)-1)
+			}
+			return why
+		},
+		Held:    func(slo.Judgement) string { return "the registry serves the whole image" },
+		Nothing: "could not verify: the registry listed no manifest",
+	})
+	if len(j.Missed) == 0 && len(j.Unmeasured) > 0 {
+		in.Cause = firstCause
+		in.Observed += fmt.Sprintf("; %d not verified", len(j.Unmeasured))
 	}
+	in.judged(j)
 }
+
+// judged records the judgement of what was found.
+func (in *Integrity) judged(j slo.Judgement) { in.Status, in.Reason = j.Status, j.Reason }

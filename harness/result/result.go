@@ -47,12 +47,12 @@ type Endpoints interface {
 }
 
 // UnmeasuredPrefix begins the reason of every check that could not measure.
-const UnmeasuredPrefix = "could not measure: "
+const UnmeasuredPrefix = slo.UnmeasuredPrefix
 
 // Unmeasured returns r as inconclusive because it could not measure, and
 // why.
 func (r Result) Unmeasured(why string) Result {
-	r.Status, r.Reason = slo.Inconclusive, UnmeasuredPrefix+why
+	r = r.Found(slo.NotMeasured(UnmeasuredPrefix + why))
 	if r.Observed == "" {
 		r.Observed = "no measurement"
 	}
@@ -64,21 +64,39 @@ func (r Result) Unmeasuredf(format string, args ...any) Result {
 	return r.Unmeasured(fmt.Sprintf(format, args...))
 }
 
-// Also adds a judgement to a result already judged, and keeps the worse: a
-// check that failed stays failed when some of it could not be measured,
-// and says both.
-func (r Result) Also(s slo.Status, why string) Result {
-	if s == slo.Inconclusive {
-		why = UnmeasuredPrefix + why
-	}
-	if r.Status == slo.Fail {
-		r.Reason += "; " + why
-	} else {
-		r.Reason = why
-	}
-	r.Status = slo.Worst(r.Status, s)
+// Judge returns r with the status and reason slo.Judge gives its
+// findings, in the check's wording.
+func (r Result) Judge(fs []slo.Finding, w slo.Wording) Result {
+	return r.Judged(slo.Judge(fs, w))
+}
+
+// Found returns r judged on one finding, in the default wording: its
+// note is the reason.
+func (r Result) Found(f slo.Finding) Result { return r.Judged(f.Judge()) }
+
+// Judged returns r with the judgement's status and reason.
+func (r Result) Judged(j slo.Judgement) Result {
+	r.Status, r.Reason = j.Status, j.Reason
 	return r
 }
+
+// judgement is r's status and reason, to judge more findings on.
+func (r Result) judgement() slo.Judgement {
+	return slo.Judgement{Status: r.Status, Reason: r.Reason}
+}
+
+// Also adds a finding to a result already judged, and keeps the worse: a
+// check that failed stays failed when some of it could not be measured,
+// and says both.
+func (r Result) Also(f slo.Finding) Result { return r.Judged(r.judgement().Also(f)) }
+
+// Confirm adds a finding a pass needs: a result that did not pass stays
+// as it is.
+func (r Result) Confirm(f slo.Finding) Result { return r.Judged(r.judgement().Confirm(f)) }
+
+// Finding is r, judged already, as a finding of a check made of parts,
+// with a note.
+func (r Result) Finding(note string) slo.Finding { return slo.Found(r.Status, note) }
 
 // Evaluate holds measurements to objectives: the verdict is slo's.
 func (r Result) Evaluate(objs []slo.Objective, m slo.Measurements) Result {

@@ -22,22 +22,34 @@ func TestAlsoKeepsTheWorseAndSaysBoth(t *testing.T) {
 	tests := []struct {
 		name   string
 		start  Result
-		s      slo.Status
+		f      slo.Finding
 		want   slo.Status
 		reason string
 	}{
-		{"pass then unmeasured", Result{Status: slo.Pass, Reason: "ok"}, slo.Inconclusive, slo.Inconclusive, "could not measure: why"},
-		{"fail then unmeasured", Result{Status: slo.Fail, Reason: "p99 over"}, slo.Inconclusive, slo.Fail, "p99 over; could not measure: why"},
-		{"pass then fail", Result{Status: slo.Pass, Reason: "ok"}, slo.Fail, slo.Fail, "why"},
-		{"inconclusive then pass", Result{Status: slo.Inconclusive, Reason: "x"}, slo.Pass, slo.Inconclusive, "why"},
+		{"pass then unmeasured", Result{Status: slo.Pass, Reason: "ok"}, slo.NotMeasured("why"), slo.Inconclusive, "could not measure: why"},
+		{"fail then unmeasured", Result{Status: slo.Fail, Reason: "p99 over"}, slo.NotMeasured("why"), slo.Fail, "p99 over; could not measure: why"},
+		{"pass then fail", Result{Status: slo.Pass, Reason: "ok"}, slo.Missed("why"), slo.Fail, "why"},
+		{"inconclusive then held changes nothing", Result{Status: slo.Inconclusive, Reason: "x"}, slo.Met("why"), slo.Inconclusive, "x"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := tt.start.Also(tt.s, "why")
+			got := tt.start.Also(tt.f)
 			if got.Status != tt.want || got.Reason != tt.reason {
 				t.Fatalf("got %s %q, want %s %q", got.Status, got.Reason, tt.want, tt.reason)
 			}
 		})
+	}
+}
+
+func TestConfirmJudgesOnlyAPass(t *testing.T) {
+	if got := (Result{Status: slo.Pass, Reason: "ok"}).Confirm(slo.Missed("no answer was right")); got.Status != slo.Fail || got.Reason != "no answer was right" {
+		t.Fatalf("a pass without its evidence: got %s %q", got.Status, got.Reason)
+	}
+	if got := (Result{Status: slo.Fail, Reason: "p99 over"}).Confirm(slo.Missed("no answer was right")); got.Status != slo.Fail || got.Reason != "p99 over" {
+		t.Fatalf("a fail: got %s %q, want it as it was", got.Status, got.Reason)
+	}
+	if got := (Result{Status: slo.Inconclusive, Reason: "few samples"}).Confirm(slo.Missed("no answer was right")); got.Status != slo.Inconclusive || got.Reason != "few samples" {
+		t.Fatalf("an inconclusive: got %s %q, want it as it was", got.Status, got.Reason)
 	}
 }
 
