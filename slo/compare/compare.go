@@ -116,8 +116,8 @@ func (r Result) reason() string {
 }
 
 // Numbers writes the measured effects and p-values in words: "p99 +41 ms
-// [98% CI +30..+52 ms], U p = 0.002, HL shift +12 ms, errors 0.4% vs 0.3%
-// (p = 0.41)".
+// [98% CI +30..+52 ms], U p = 0.002, HL shift +12 ms [98% CI +8..+16 ms],
+// errors 0.4% vs 0.3% (p = 0.41)".
 func (r Result) Numbers() string {
 	var parts []string
 	if t := r.Tail; t.Measured {
@@ -126,7 +126,7 @@ func (r Result) Numbers() string {
 	}
 	l := r.Location
 	parts = append(parts, fmt.Sprintf("U p %s", pValue(l.P)),
-		fmt.Sprintf("HL shift %s [allowed %s]", signedMs(l.Shift), signedMs(l.Allowed)))
+		fmt.Sprintf("HL shift %s [%s CI %s..%s, allowed %s]", signedMs(l.Shift), percent(l.Confidence), signedMs(l.Low), signedMs(l.High), signedMs(l.Allowed)))
 	e := r.Errors
 	parts = append(parts, fmt.Sprintf("errors %s vs %s (Fisher p %s, allowed +%s)",
 		percent(e.Canary), percent(e.Baseline), pValue(e.P), percent(e.Allowed)))
