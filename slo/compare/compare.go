@@ -46,6 +46,15 @@ func Compare(baseline, canary Sample, o Options) (Result, error) {
 	}
 	if why := r.tooFew(); why != "" {
 		r.Reason = why
+		// Too few successes to time say nothing of latency, but a canary
+		// that fails where the baseline answers is worse all the same.
+		if baseline.Requests > 0 && canary.Requests > 0 {
+			r.Errors = compareErrors(baseline, canary, o)
+			if r.Errors.Verdict == Worse {
+				r.Verdict = Worse
+				r.Reason = fmt.Sprintf("canary worse: error rate significant and beyond the tolerance, latencies not compared (%s; %s)", why, r.Errors)
+			}
+		}
 		return r, nil
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0x706f7374666c6967))
@@ -127,9 +136,7 @@ func (r Result) Numbers() string {
 	l := r.Location
 	parts = append(parts, fmt.Sprintf("U p %s", pValue(l.P)),
 		fmt.Sprintf("HL shift %s [%s CI %s..%s, allowed %s]", signedMs(l.Shift), percent(l.Confidence), signedMs(l.Low), signedMs(l.High), signedMs(l.Allowed)))
-	e := r.Errors
-	parts = append(parts, fmt.Sprintf("errors %s vs %s (Fisher p %s, allowed +%s)",
-		percent(e.Canary), percent(e.Baseline), pValue(e.P), percent(e.Allowed)))
+	parts = append(parts, r.Errors.String())
 	parts = append(parts, fmt.Sprintf("n = %d baseline, %d canary", r.Baseline.Latencies, r.Canary.Latencies))
 	return strings.Join(parts, ", ")
 }

@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/aclements/go-moremath/stats"
@@ -16,6 +17,12 @@ type ErrorRates struct {
 	// the baseline's rate and ErrorFloor.
 	Allowed float64
 	Verdict Verdict
+}
+
+// String writes the rates and the test: "errors 0.4% vs 0.3% (Fisher p =
+// 0.41, allowed +0.1%)", the canary's first.
+func (e ErrorRates) String() string {
+	return fmt.Sprintf("errors %s vs %s (Fisher p %s, allowed +%s)", percent(e.Canary), percent(e.Baseline), pValue(e.P), percent(e.Allowed))
 }
 
 // compareErrors tests whether the canary fails more often; both sides have
