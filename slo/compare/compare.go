@@ -134,7 +134,7 @@ func (r Result) Numbers() string {
 			signedMs(t.Diff), percent(t.Confidence), signedMs(t.Low), signedMs(t.High), signedMs(t.Allowed)))
 	}
 	l := r.Location
-	parts = append(parts, fmt.Sprintf("U p %s", pValue(l.P)),
+	parts = append(parts, fmt.Sprintf("U p %s", PValue(l.P)),
 		fmt.Sprintf("HL shift %s [%s CI %s..%s, allowed %s]", signedMs(l.Shift), percent(l.Confidence), signedMs(l.Low), signedMs(l.High), signedMs(l.Allowed)))
 	parts = append(parts, r.Errors.String())
 	parts = append(parts, fmt.Sprintf("n = %d baseline, %d canary", r.Baseline.Latencies, r.Canary.Latencies))

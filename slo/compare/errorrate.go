@@ -22,7 +22,7 @@ type ErrorRates struct {
 // String writes the rates and the test: "errors 0.4% vs 0.3% (Fisher p =
 // 0.41, allowed +0.1%)", the canary's first.
 func (e ErrorRates) String() string {
-	return fmt.Sprintf("errors %s vs %s (Fisher p %s, allowed +%s)", percent(e.Canary), percent(e.Baseline), pValue(e.P), percent(e.Allowed))
+	return fmt.Sprintf("errors %s vs %s (Fisher p %s, allowed +%s)", percent(e.Canary), percent(e.Baseline), PValue(e.P), percent(e.Allowed))
 }
 
 // compareErrors tests whether the canary fails more often; both sides have
