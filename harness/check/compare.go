@@ -56,7 +56,7 @@ func Compare(ctx context.Context, c plan.Check, phase string, canary, baseline r
 		out.Result = res.Unmeasured(err.Error())
 		return out
 	}
-	res.Target = fmt.Sprintf("%s %s at %s a side for %s: baseline %s, canary %s", cmp.Or(s.Method, "GET"), cmp.Or(s.Path, "/"),
+	res.Target = fmt.Sprintf("%s %s at %s a side for %s: baseline %s vs canary %s", cmp.Or(s.Method, "GET"), cmp.Or(s.Path, "/"),
 		s.Rate, s.Duration.Duration, lc.Baseline, lc.Canary)
 	total := lc.Spec.Warmup + lc.Spec.Duration
 	m, err := load.RunComparison(ctx, lc, func(p load.ComparisonProgress) {
