@@ -15,30 +15,15 @@ import (
 
 	"github.com/postflight/postflight/harness"
 	"github.com/postflight/postflight/harness/report"
+	"github.com/postflight/postflight/internal/nettest"
 	"github.com/postflight/postflight/slo"
 )
-
-// failingShare starts a service that answers after 5ms, but 500 to every
-// n-th request (none when 0).
-func failingShare(t *testing.T, n int64) string {
-	t.Helper()
-	var count atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n > 0 && count.Add(1)%n == 0 {
-			http.Error(w, "broken", http.StatusInternalServerError)
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
 
 // A canary that fails 5% of its requests passes its absolute budgets (a
 // load check allowing 10% errors), and the comparison with its baseline
 // catches it.
 func TestACompareCheckCatchesWhatAbsoluteBudgetsPass(t *testing.T) {
-	baseline, canary := failingShare(t, 0), failingShare(t, 20)
+	baseline, canary := nettest.Service(t, 5*time.Millisecond, 0), nettest.Service(t, 5*time.Millisecond, 20)
 	path := writeExistingPlan(t, canary, fmt.Sprintf(`checks:
   - name: canary-budgets
     kind: load

@@ -56,7 +56,7 @@ func Compare(ctx context.Context, c plan.Check, phase string, canary, baseline r
 		out.Result = res.Unmeasured(err.Error())
 		return out
 	}
-	res.Target = fmt.Sprintf("%s %s at %s a side for %s: baseline %s vs canary %s", cmp.Or(s.Method, "GET"), cmp.Or(s.Path, "/"),
+	res.Target = fmt.Sprintf("%s at %s a side for %s: baseline %s vs canary %s", strings.TrimSpace(cmp.Or(s.Method, "GET")+" "+s.Path),
 		s.Rate, s.Duration.Duration, lc.Baseline, lc.Canary)
 	total := lc.Spec.Warmup + lc.Spec.Duration
 	m, err := load.RunComparison(ctx, lc, func(p load.ComparisonProgress) {
@@ -223,3 +223,7 @@ func signed(d time.Duration) string {
 	}
 	return "-" + roundDur(-d).String()
 }
+
+// DescribeLoad says what one side of a comparison measured: requests,
+// rate, failures by reason, latency percentiles.
+func DescribeLoad(lr *load.Result) string { return describeLoad(lr) }

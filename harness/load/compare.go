@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/postflight/postflight/slo/compare"
 )
@@ -13,7 +14,8 @@ import (
 // Comparison is the same load sent to two versions of a service at once,
 // the baseline and the canary, so that what they answer can be compared:
 // the same rate, the same requests in the same mix, the same duration,
-// both started together by attackers of their own.
+// started together (the canary half a request's interval after the
+// baseline, so that their requests interleave) by attackers of their own.
 type Comparison struct {
 	// Spec is the load each side gets. The URL of each of its Targets is
 	// a path ("/kv/x"), joined to each side's base URL; an empty one
@@ -87,9 +89,20 @@ func RunComparison(ctx context.Context, c Comparison, progress func(ComparisonPr
 	var out [2]*Result
 	var wg sync.WaitGroup
 	start := make(chan struct{})
+	// The canary starts half a request's interval after the baseline, so
+	// the sides' requests interleave rather than leave at the same instant
+	// and queue for the same CPU (of this host, or of a host both run on):
+	// whichever went second would always be the slower.
+	offset := time.Duration(float64(time.Second) / c.Spec.Rate / 2)
 	for i := range specs {
 		wg.Go(func() {
 			<-start
+			if i == 1 {
+				select {
+				case <-time.After(offset):
+				case <-ctx.Done():
+				}
+			}
 			// Run fails only on an invalid spec or a ctx already done: the
 			// spec is valid, and a ctx done makes the side interrupted.
 			res, err := Run(ctx, specs[i], func(p Progress) { m.report(i, p) })

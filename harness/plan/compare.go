@@ -78,6 +78,7 @@ func (s *CompareSpec) ByURL() bool { return s.BaselineURL != "" || s.CanaryURL !
 var CompareKind = Kind{
 	Name:     KindCompare,
 	Help:     "the same load to baseline and canary: is the canary worse?",
+	Doc:      CompareHelp,
 	Fields:   []string{"service", "port", "expect", "compare"},
 	Validate: validateCompare,
 	Defaults: func(_ *Plan, c *Check) {
@@ -105,8 +106,8 @@ and a canary at once and holds the canary to the baseline: Mann-Whitney U and
 the Hodges-Lehmann shift on latency, a bootstrap interval on the p99
 difference, Fisher's exact test on the error rates. Worse (significant and
 beyond the tolerance) fails; within the tolerance passes; too few answers
-(min_samples a side), a side down, or a difference that is not significant
-is inconclusive, never a pass.
+(min_samples a side), a side down, or a difference beyond the tolerance
+that is not significant is inconclusive, never a pass.
 
   - name: api-vs-stable
     kind: compare

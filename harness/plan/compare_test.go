@@ -85,3 +85,19 @@ rollback: {driver: command, command: [x], verify: [c]}
 		t.Errorf("err %v; want compare refused in rollback.verify", err)
 	}
 }
+
+// The example in the kind's help is a valid check.
+func TestTheCompareHelpsExampleIsValid(t *testing.T) {
+	_, example, ok := strings.Cut(CompareHelp, "\n\n  - name:")
+	example, _, _ = strings.Cut(example, "\n\n")
+	if !ok || example == "" {
+		t.Fatal("no example in the help")
+	}
+	p, err := parseInDir(t, compareHead+"  - name:"+example+"\n", "services:\n  api: {image: example/api, ports: [\"8080:8080\"]}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := p.Checks[0]; !c.ComparesService() || c.Compare.Rate != 50 || *c.Compare.Tolerance != 0.05 {
+		t.Errorf("the example: %+v", c.Compare)
+	}
+}

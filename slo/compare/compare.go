@@ -11,23 +11,28 @@ import (
 
 // Result is a comparison: the verdict, why, and the numbers behind it.
 type Result struct {
-	Verdict Verdict
+	Verdict Verdict `json:"verdict"`
 	// Reason says in one line what decided, with the numbers in words.
-	Reason string
+	Reason string `json:"reason"`
 	// MinSamples is the fewest latencies a side needed for any verdict,
 	// TailSamples the fewest for the p99 interval.
-	MinSamples, TailSamples int
+	MinSamples  int `json:"min_samples"`
+	TailSamples int `json:"tail_samples"`
 	// Baseline and Canary count what each side answered.
-	Baseline, Canary Counts
-	// The aspects; empty when the samples were too few for any.
-	Location Location
-	Tail     Tail
-	Errors   ErrorRates
+	Baseline Counts `json:"baseline"`
+	Canary   Counts `json:"canary"`
+	// The aspects; empty when the samples were too few for any (but the
+	// error rates, when both sides sent requests).
+	Location Location   `json:"latency_shift"`
+	Tail     Tail       `json:"p99"`
+	Errors   ErrorRates `json:"error_rate"`
 }
 
 // Counts is the size of one side's sample.
 type Counts struct {
-	Latencies, Requests, Errors int
+	Latencies int `json:"latencies"`
+	Requests  int `json:"requests"`
+	Errors    int `json:"errors"`
 }
 
 // Compare judges the canary against the baseline. It fails only on invalid

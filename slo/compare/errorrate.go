@@ -10,13 +10,14 @@ import (
 // ErrorRates is the comparison of the fractions of requests that failed.
 type ErrorRates struct {
 	// Baseline and Canary are the error rates, as fractions.
-	Baseline, Canary float64
+	Baseline float64 `json:"baseline"`
+	Canary   float64 `json:"canary"`
 	// P is the one-sided Fisher exact p-value that the canary fails more.
-	P float64
+	P float64 `json:"p"`
 	// Allowed is the difference tolerated: the larger of Tolerance times
 	// the baseline's rate and ErrorFloor.
-	Allowed float64
-	Verdict Verdict
+	Allowed float64 `json:"allowed"`
+	Verdict Verdict `json:"verdict"`
 }
 
 // String writes the rates and the test: "errors 0.4% vs 0.3% (Fisher p =

@@ -14,24 +14,26 @@ import (
 type Location struct {
 	// U is the Mann-Whitney U of the canary against the baseline, P its
 	// one-sided p-value (the canary is slower).
-	U, P float64
+	U float64 `json:"u"`
+	P float64 `json:"p"`
 	// Shift is the Hodges-Lehmann estimate of how much slower the canary
 	// is: the median of the pairwise differences canary-baseline.
-	Shift time.Duration
+	Shift time.Duration `json:"shift_ns"`
 	// Low and High bound the shift's distribution-free interval at
 	// Confidence (1-2*Significance): the order statistics of the pairwise
 	// differences that the Mann-Whitney distribution puts there (normal
 	// approximation), taken from the pairs drawn when Sampled.
-	Low, High  time.Duration
-	Confidence float64
+	Low        time.Duration `json:"low_ns"`
+	High       time.Duration `json:"high_ns"`
+	Confidence float64       `json:"confidence"`
 	// Pairs is the number of pairs the shift is the median of; Sampled says
 	// they were drawn at random rather than all n1*n2 of them.
-	Pairs   int
-	Sampled bool
+	Pairs   int  `json:"pairs"`
+	Sampled bool `json:"sampled"`
 	// Allowed is the shift tolerated: the larger of Tolerance times the
 	// baseline's median and Floor.
-	Allowed time.Duration
-	Verdict Verdict
+	Allowed time.Duration `json:"allowed_ns"`
+	Verdict Verdict       `json:"verdict"`
 }
 
 // compareLocation tests whether canary is slower than baseline; both sorted
