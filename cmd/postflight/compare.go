@@ -132,6 +132,9 @@ func (fl compareFlags) check() (plan.Check, error) {
 			bad("%s: expected an absolute http or https URL, got %q", side.flag, side.url)
 		}
 	}
+	if fl.baseline != "" && fl.baseline == fl.canary {
+		bad("--canary: the baseline's URL too: a service compared with itself says nothing of a canary")
+	}
 	if fl.path != "" && !strings.HasPrefix(fl.path, "/") {
 		bad(`--path: expected a path starting with "/", got %q`, fl.path)
 	}

@@ -62,11 +62,12 @@ func compareJSON(t *testing.T, args ...string) (comparisonOutput, result) {
 func TestCompareCommandExitsByVerdict(t *testing.T) {
 	base := nettest.Service(t, 20*time.Millisecond, 0)
 
-	// The same service on both sides. The tolerance is 50%: on a machine
+	// Two instances of the same service, one a side. The tolerance is 50%: on a machine
 	// shared with other work, the p99 of a few hundred requests moves by
 	// tens of milliseconds from one sample to the next, and within 5% it
 	// would be undecided (inconclusive) as often as not.
-	out, r := compareJSON(t, "--baseline", base, "--canary", base, "--path", "/items", "--duration", "3s", "--tolerance", "50%")
+	again := nettest.Service(t, 20*time.Millisecond, 0)
+	out, r := compareJSON(t, "--baseline", base, "--canary", again, "--path", "/items", "--duration", "3s", "--tolerance", "50%")
 	if r.code != 0 || out.Status != "pass" || out.Comparison == nil || out.Comparison.Verdict != "not worse" {
 		t.Errorf("the same service: exit %d, %s: %s; want 0, not worse", r.code, out.Status, out.Reason)
 	}
@@ -110,18 +111,19 @@ func TestCompareCommandCatchesAShareOfFailuresInText(t *testing.T) {
 }
 
 func TestCompareCommandUsage(t *testing.T) {
-	up := nettest.Service(t, 0, 0)
+	up, up2 := nettest.Service(t, 0, 0), nettest.Service(t, 0, 0)
 	for _, tt := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"--canary", up}, "--baseline: required"},
 		{[]string{"--baseline", up, "--canary", "ftp://x"}, `--canary: expected an absolute http or https URL, got "ftp://x"`},
-		{[]string{"--baseline", up, "--canary", up, "--rate", "5"}, `--rate: rate "5" has no unit`},
-		{[]string{"--baseline", up, "--canary", up, "--significance", "50%"}, "--significance: expected a percentage above 0% and below 50%"},
-		{[]string{"--baseline", up, "--canary", up, "--rate", "1/s", "--duration", "5s"}, "--min-samples: 20 successes a side cannot come from 5s at 1/s"},
-		{[]string{"--baseline", up, "--canary", up, "--format", "yaml"}, `--format: expected text or json, got "yaml"`},
-		{[]string{"--baseline", up, "--canary", up, "--path", "items"}, `--path: expected a path starting with "/"`},
+		{[]string{"--baseline", up, "--canary", up}, "--canary: the baseline's URL too"},
+		{[]string{"--baseline", up, "--canary", up2, "--rate", "5"}, `--rate: rate "5" has no unit`},
+		{[]string{"--baseline", up, "--canary", up2, "--significance", "50%"}, "--significance: expected a percentage above 0% and below 50%"},
+		{[]string{"--baseline", up, "--canary", up2, "--rate", "1/s", "--duration", "5s"}, "--min-samples: 20 successes a side cannot come from 5s at 1/s"},
+		{[]string{"--baseline", up, "--canary", up2, "--format", "yaml"}, `--format: expected text or json, got "yaml"`},
+		{[]string{"--baseline", up, "--canary", up2, "--path", "items"}, `--path: expected a path starting with "/"`},
 	} {
 		r := runBin(t, append([]string{"compare"}, tt.args...)...)
 		if r.code != 2 || !strings.Contains(r.stderr, tt.want) || r.stdout != "" {
@@ -142,9 +144,8 @@ func TestCompareCommandUsage(t *testing.T) {
 }
 
 func TestCompareCommandInterruptedExits130(t *testing.T) {
-	up := nettest.Service(t, 0, 0)
 	var stdout bytes.Buffer
-	cmd := exec.Command(bin, "compare", "--baseline", up, "--canary", up, "--duration", "30s")
+	cmd := exec.Command(bin, "compare", "--baseline", nettest.Service(t, 0, 0), "--canary", nettest.Service(t, 0, 0), "--duration", "30s")
 	cmd.Stdout = &stdout
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -87,9 +87,9 @@ func Compare(ctx context.Context, c plan.Check, phase string, canary, baseline r
 }
 
 // comparisonSpec is the load of a compare check, each side resolved.
-func comparisonSpec(c plan.Check, canary, baseline result.Endpoints) (load.Comparison, error) {
+func comparisonSpec(c plan.Check, canary, baseline result.Endpoints) (lc load.Comparison, err error) {
 	s := c.Compare
-	lc := load.Comparison{
+	lc = load.Comparison{
 		Spec: load.Spec{
 			Rate:     float64(s.Rate),
 			Duration: s.Duration.Duration,
@@ -99,6 +99,11 @@ func comparisonSpec(c plan.Check, canary, baseline result.Endpoints) (load.Compa
 		Baseline: s.BaselineURL,
 		Canary:   s.CanaryURL,
 	}
+	defer func() {
+		if err == nil && lc.Baseline == lc.Canary {
+			err = fmt.Errorf("baseline and canary are the same URL, %s: a service compared with itself says nothing of a canary", lc.Canary)
+		}
+	}()
 	t := load.Target{Method: s.Method, URL: s.Path, Headers: s.Headers, Body: []byte(s.Body)}
 	if e, ok := targetExpect(c, plan.Endpoint{}); ok {
 		t.Judge = judgeAnswer(e)
@@ -113,7 +118,6 @@ func comparisonSpec(c plan.Check, canary, baseline result.Endpoints) (load.Compa
 	if baseline == nil {
 		return lc, ErrNoBaseline
 	}
-	var err error
 	if lc.Canary, err = sideURL(canary, c.Service, c.Port); err != nil {
 		return lc, fmt.Errorf("canary: %w", err)
 	}

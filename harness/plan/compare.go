@@ -149,6 +149,9 @@ func validateCompare(c *Check, p Problems) {
 	case hasB:
 		v.absoluteURL(p.at("compare.baseline_url"), s.BaselineURL)
 		v.absoluteURL(p.at("compare.canary_url"), s.CanaryURL)
+		if s.BaselineURL == s.CanaryURL {
+			p.At("compare.canary_url", "the baseline's URL too: a service compared with itself says nothing of a canary")
+		}
 		if p.Has("port") {
 			p.At("port", `port applies to "service", not to URLs: put the port in the URLs`)
 		}

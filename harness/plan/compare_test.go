@@ -55,6 +55,7 @@ func TestACompareCheckIsValidated(t *testing.T) {
 		{`{name: c, kind: compare, compare: {baseline_url: "http://a/", rate: 1/s, duration: 30s}}`, 5, 39, `give baseline_url and canary_url together: canary_url is missing`},
 		{`{name: c, kind: compare, service: api, compare: {baseline_url: "http://a/", canary_url: "http://b/", rate: 1/s, duration: 30s}}`, 5, 39, `set either "service" or compare.baseline_url and canary_url, not both`},
 		{`{name: c, kind: compare, compare: {baseline_url: "http://a/", canary_url: "b", rate: 1/s, duration: 30s}}`, 5, 79, `expected an absolute http or https URL, got "b"`},
+		{`{name: c, kind: compare, compare: {baseline_url: "http://a/", canary_url: "http://a/", rate: 1/s, duration: 30s}}`, 5, 79, `compare.canary_url: the baseline's URL too`},
 		{`{name: c, kind: compare, service: apy, compare: {rate: 1/s, duration: 30s}}`, 5, 39, `undefined service "apy"`},
 		{`{name: c, kind: compare, service: writer, compare: {rate: 1/s, duration: 30s}}`, 5, 5, `service writer has ports 8080, 9090: set port`},
 		{`{name: c, kind: compare, service: api, compare: {rate: 1/s}}`, 5, 53, `missing required field "duration"`},
