@@ -50,7 +50,8 @@ policy: {fail_fast: false}
 		t.Errorf("the absolute budgets: %s: %s; want them passed by a 5%% error rate", c.Status, c.Reason)
 	}
 	c := rep.Checks[1]
-	if c.Status != slo.Fail || !strings.Contains(c.Reason, "canary worse: error rate") || !strings.Contains(c.Reason, "errors 5") {
+	// The error rate decides; on a busy host the p99 may be found worse too.
+	if c.Status != slo.Fail || !strings.Contains(c.Reason, "error rate significant and beyond the tolerance") || !strings.Contains(c.Reason, "errors 5") {
 		t.Errorf("the comparison: %s: %s; want failed by the error rate", c.Status, c.Reason)
 	}
 
