@@ -43,13 +43,15 @@ func RunCompare(ctx context.Context, c plan.Check, phase string, canary, baselin
 // Compare is RunCompare with the figures behind the result.
 func Compare(ctx context.Context, c plan.Check, phase string, canary, baseline result.Endpoints, progress result.Progress) (out Comparison) {
 	start := time.Now()
+	defer func() { out.Result.Duration = time.Since(start) }()
+	res := result.Result{Name: c.Name, Kind: plan.KindCompare, Phase: phase, Attempts: 1}
 	s := c.Compare
 	if s == nil {
-		s = &plan.CompareSpec{}
+		out.Result = res.Unmeasured("the check has no compare section: nothing says what to send")
+		return out
 	}
 	o := s.Options()
-	res := result.Result{Name: c.Name, Kind: plan.KindCompare, Phase: phase, Attempts: 1, Expected: describeCompareExpect(c, o)}
-	defer func() { out.Result.Duration = time.Since(start) }()
+	res.Expected = describeCompareExpect(c, o)
 
 	lc, err := comparisonSpec(c, canary, baseline)
 	if err != nil {

@@ -30,6 +30,9 @@ func runCompare(t *testing.T, c plan.Check) Comparison {
 	for _, p := range r.Parts {
 		t.Logf("  %s %s: %s (%s)", p.Status, p.Name, p.Observed, p.Reason)
 	}
+	if c.Compare == nil {
+		return out
+	}
 	if c.Compare.Duration.Duration >= 2*time.Second && len(lines) == 0 {
 		t.Errorf("no progress line in a %s comparison", c.Compare.Duration.Duration)
 	}
@@ -120,6 +123,7 @@ func TestCompareWithoutDataIsInconclusive(t *testing.T) {
 			return c
 		}(), "canary latencies, need 20 a side"},
 		{"the same URL on both sides", compareCheck(up, up, time.Second), "baseline and canary are the same URL"},
+		{"no compare section", plan.Check{Name: "cmp", Kind: plan.KindCompare}, "the check has no compare section"},
 		{"a service outside a rollout", plan.Check{Name: "cmp", Kind: plan.KindCompare, Service: "api",
 			Compare: &plan.CompareSpec{Method: "GET", Path: "/", Rate: 100, Duration: dur(time.Second)}}, "no baseline to compare with"},
 	}
