@@ -3,8 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -159,5 +164,30 @@ func TestCompareCommandInterruptedExits130(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "INCONCLUSIVE: could not measure: interrupted") {
 		t.Errorf("stdout %q: want the interruption said", stdout.String())
+	}
+}
+
+// A compare check of a service is valid (a canary rollout runs it), and
+// validate says that run refuses it; run does, before sending anything.
+func TestValidateNotesACompareCheckRunRefuses(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	t.Cleanup(srv.Close)
+	path := filepath.Join(t.TempDir(), "postflight.yaml")
+	os.WriteFile(path, []byte(`version: 1
+stack:
+  existing:
+    services:
+      api: {url: "`+srv.URL+`"}
+checks:
+  - {name: vs-stable, kind: compare, service: api, compare: {rate: 10/s, duration: 5s}}
+`), 0o644)
+	v := runBin(t, "validate", "-f", path)
+	if v.code != 0 || !strings.Contains(v.stderr, "note: run refuses checks[0] (vs-stable): a compare check of a service needs a canary rollout's stable version") {
+		t.Errorf("validate: exit %d, stderr %q", v.code, v.stderr)
+	}
+	r := runBin(t, "run", "-f", path)
+	if r.code != 2 || !strings.Contains(r.stderr, `a compare check of service "api" needs the stable version beside it`) || hits.Load() != 0 {
+		t.Errorf("run: exit %d, stderr %q, %d requests sent; want 2 before anything is sent", r.code, r.stderr, hits.Load())
 	}
 }
