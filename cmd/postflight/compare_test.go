@@ -115,6 +115,17 @@ func TestCompareCommandCatchesAShareOfFailuresInText(t *testing.T) {
 	}
 }
 
+// Answers judged wrong on both sides (--expect-status the services never
+// give) leave no latency to compare and no difference in errors: never a
+// pass.
+func TestCompareCommandWithEveryAnswerWrongIsInconclusive(t *testing.T) {
+	out, r := compareJSON(t, "--baseline", nettest.Service(t, 0, 0), "--canary", nettest.Service(t, 0, 0), "--duration", "1s",
+		"--expect-status", "201", "--header", "X-Probe: compare")
+	if r.code != 4 || out.Status != "inconclusive" || !strings.Contains(out.Reason, "no baseline or canary data") || out.Canary.Failures < 90 {
+		t.Errorf("exit %d, %s: %s, canary %+v; want 4, no data on either side", r.code, out.Status, out.Reason, out.Canary)
+	}
+}
+
 func TestCompareCommandUsage(t *testing.T) {
 	up, up2 := nettest.Service(t, 0, 0), nettest.Service(t, 0, 0)
 	for _, tt := range []struct {
@@ -129,6 +140,8 @@ func TestCompareCommandUsage(t *testing.T) {
 		{[]string{"--baseline", up, "--canary", up2, "--rate", "1/s", "--duration", "5s"}, "--min-samples: 20 successes a side cannot come from 5s at 1/s"},
 		{[]string{"--baseline", up, "--canary", up2, "--format", "yaml"}, `--format: expected text or json, got "yaml"`},
 		{[]string{"--baseline", up, "--canary", up2, "--path", "items"}, `--path: expected a path starting with "/"`},
+		{[]string{"--baseline", up, "--canary", up2, "--header", "no colon"}, `--header: expected "Name: value", got "no colon"`},
+		{[]string{"--baseline", up, "--canary", up2, "--expect-status", "99"}, "--expect-status: expected 100 to 599, got 99"},
 	} {
 		r := runBin(t, append([]string{"compare"}, tt.args...)...)
 		if r.code != 2 || !strings.Contains(r.stderr, tt.want) || r.stdout != "" {
