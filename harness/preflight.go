@@ -36,6 +36,12 @@ func (r *run) runnable(ctx context.Context) error {
 		errs = append(errs, errors.New("no check measures the replica: every check goes to a url of its own, the host or the registry, "+
 			"so the image under test would start and be asked nothing; give a check a service of the compose file"))
 	}
+	for i, c := range p.Checks {
+		if c.ComparesService() {
+			errs = append(errs, fmt.Errorf("checks[%d] (%s): a compare check of service %q needs the stable version beside it, which only a canary rollout gives; "+
+				"a run has no baseline: give compare.baseline_url and compare.canary_url to compare two URLs", i, c.Name, c.Service))
+		}
+	}
 	if err := imageReferences(r.rep.NewImage, r.rep.OldImage); err != nil {
 		return err
 	}

@@ -20,5 +20,10 @@ func kindsHelp() string {
 	for _, k := range kinds {
 		fmt.Fprintf(&b, "  %-*s  %s\n", width, k.Name, k.Help)
 	}
+	for _, k := range kinds {
+		if k.Doc != "" {
+			fmt.Fprintf(&b, "\nkind: %s\n%s\n", k.Name, k.Doc)
+		}
+	}
 	return b.String()
 }

@@ -31,6 +31,12 @@ nothing. Exit code 0 when the plan is valid, 2 when it is not.
 				// Fine for `check images`, which starts no replica.
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s: note: run refuses this plan: no check measures the replica (every check goes to a url of its own, the host or the registry); check images runs it\n", planPath)
 			}
+			for i, c := range p.Checks {
+				if c.ComparesService() {
+					// Fine for a canary rollout, which knows the stable version.
+					fmt.Fprintf(cmd.ErrOrStderr(), "%s: note: run refuses checks[%d] (%s): a compare check of a service needs a canary rollout's stable version; give compare.baseline_url and canary_url to compare two URLs in a run\n", planPath, i, c.Name)
+				}
+			}
 			return nil
 		},
 	}

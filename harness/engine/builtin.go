@@ -19,6 +19,7 @@ func init() {
 	Register(Checker{Kind: plan.HygieneKind, Run: imageCheck(imagecheck.Hygiene)})
 	Register(Checker{Kind: plan.PackagesKind, Run: imageCheck(imagecheck.Packages)})
 	Register(Checker{Kind: plan.GinkgoKind, Run: runGinkgo, Prepare: prepareGinkgo})
+	Register(Checker{Kind: plan.CompareKind, Run: runCompare})
 }
 
 func runHTTP(ctx context.Context, c plan.Check, env Env) result.Result {
@@ -27,6 +28,12 @@ func runHTTP(ctx context.Context, c plan.Check, env Env) result.Result {
 
 func runLoad(ctx context.Context, c plan.Check, env Env) result.Result {
 	return check.RunLoad(ctx, c, env.Phase, env.Endpoints, env.Progress)
+}
+
+// runCompare compares the canary (Endpoints) with the baseline (Baseline,
+// set by a canary rollout), or the check's two URLs.
+func runCompare(ctx context.Context, c plan.Check, env Env) result.Result {
+	return check.RunCompare(ctx, c, env.Phase, env.Endpoints, env.Baseline, env.Progress)
 }
 
 func runPropagation(ctx context.Context, c plan.Check, env Env) result.Result {

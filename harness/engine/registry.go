@@ -25,7 +25,13 @@ type Env struct {
 	// Phase is the phase the check runs in (PhaseCheck, PhaseVerify).
 	Phase string
 	// Endpoints resolves the stack's services; nil when there is no stack.
+	// In a canary rollout they are the canary's.
 	Endpoints result.Endpoints
+	// Baseline, when set, resolves the same services of the version the
+	// canary is compared with (the stable one of a rollout): a compare
+	// check sends its load to a service through Endpoints and Baseline at
+	// once. Nil outside a rollout.
+	Baseline result.Endpoints
 	// Progress receives one-line progress reports of long checks; nil
 	// discards them.
 	Progress result.Progress

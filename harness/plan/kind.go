@@ -19,6 +19,9 @@ type Kind struct {
 	// Help is one short line (under 64 characters) on what a check of the
 	// kind verifies, listed by the command line's help.
 	Help string
+	// Doc, when set, says more: a paragraph or an example, shown after the
+	// list of kinds by the help of the commands that read plans.
+	Doc string
 	// Fields are the keys of the check fields the kind accepts besides
 	// name, kind and timeout, which every check has. A check that sets
 	// another field is refused, at that field.

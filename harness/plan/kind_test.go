@@ -90,9 +90,9 @@ func TestARegisteredKindsProblemsNameFileLineAndField(t *testing.T) {
 		{"a field the kind does not accept", "  - {name: p, kind: tcp, service: api, url: \"http://example.com/\"}\n",
 			5, 40, `postflight.yaml:5:40: checks[0].url: url does not apply to a "tcp" check; it is for kind "http"`},
 		{"a field of the kind on another kind", "  - {name: p, kind: hygiene, hygiene: {ports: [80]}, port: 80}\n",
-			5, 54, `checks[0].port: port does not apply to a "hygiene" check; it is for kind "http", "load", "propagation", "tcp"`},
+			5, 54, `checks[0].port: port does not apply to a "hygiene" check; it is for kind "http", "load", "propagation", "compare", "tcp"`},
 		{"a kind misspelt", "  - {name: p, kind: tpc, service: api}\n",
-			5, 21, `checks[0].kind: unknown check kind "tpc"; known kinds are "http", "load", "propagation", "provenance", "integrity", "hygiene", "packages", "ginkgo", "tcp"; did you mean "tcp"?`},
+			5, 21, `checks[0].kind: unknown check kind "tpc"; known kinds are "http", "load", "propagation", "provenance", "integrity", "hygiene", "packages", "ginkgo", "compare", "tcp"; did you mean "tcp"?`},
 		{"rollback verified by the kind", "  - {name: p, kind: tcp, service: api}\n  - {name: pkgs, kind: packages}\nrollback: {driver: command, command: [true], verify: [pkgs]}\n",
 			7, 55, `name a check of what runs (http, load, propagation, provenance, ginkgo or tcp)`},
 	}
@@ -150,7 +150,7 @@ func TestRegisterKindRefusesMistakes(t *testing.T) {
 }
 
 func TestEveryBuiltInKindIsRegistered(t *testing.T) {
-	builtIn := []Kind{HTTPKind, LoadKind, PropagationKind, ProvenanceKind, IntegrityKind, HygieneKind, PackagesKind}
+	builtIn := []Kind{HTTPKind, LoadKind, PropagationKind, ProvenanceKind, IntegrityKind, HygieneKind, PackagesKind, GinkgoKind, CompareKind}
 	for _, want := range builtIn {
 		got, ok := LookupKind(want.Name)
 		if !ok {
@@ -165,7 +165,7 @@ func TestEveryBuiltInKindIsRegistered(t *testing.T) {
 	for _, k := range Kinds() {
 		names = append(names, k.Name)
 	}
-	wantNames := []string{"ginkgo", "http", "hygiene", "integrity", "load", "packages", "propagation", "provenance"}
+	wantNames := []string{"compare", "ginkgo", "http", "hygiene", "integrity", "load", "packages", "propagation", "provenance"}
 	if !reflect.DeepEqual(names, wantNames) {
 		t.Errorf("Kinds() = %v, want %v (sorted by name)", names, wantNames)
 	}

@@ -66,7 +66,7 @@ var (
 )
 
 func init() {
-	for _, k := range []Kind{HTTPKind, LoadKind, PropagationKind, ProvenanceKind, IntegrityKind, HygieneKind, PackagesKind, GinkgoKind} {
+	for _, k := range []Kind{HTTPKind, LoadKind, PropagationKind, ProvenanceKind, IntegrityKind, HygieneKind, PackagesKind, GinkgoKind, CompareKind} {
 		RegisterKind(k)
 	}
 }

@@ -163,6 +163,8 @@ type Check struct {
 	Packages   *PackagesSpec   `yaml:"packages"`
 	// Ginkgo names the suite a "ginkgo" check runs.
 	Ginkgo *GinkgoSpec `yaml:"ginkgo"`
+	// Compare is what a "compare" check sends to its baseline and canary.
+	Compare *CompareSpec `yaml:"compare"`
 }
 
 // PackagesSpec compares the packages of the old and the new image and fails

@@ -11,23 +11,28 @@ import (
 
 // Result is a comparison: the verdict, why, and the numbers behind it.
 type Result struct {
-	Verdict Verdict
+	Verdict Verdict `json:"verdict"`
 	// Reason says in one line what decided, with the numbers in words.
-	Reason string
+	Reason string `json:"reason"`
 	// MinSamples is the fewest latencies a side needed for any verdict,
 	// TailSamples the fewest for the p99 interval.
-	MinSamples, TailSamples int
+	MinSamples  int `json:"min_samples"`
+	TailSamples int `json:"tail_samples"`
 	// Baseline and Canary count what each side answered.
-	Baseline, Canary Counts
-	// The aspects; empty when the samples were too few for any.
-	Location Location
-	Tail     Tail
-	Errors   ErrorRates
+	Baseline Counts `json:"baseline"`
+	Canary   Counts `json:"canary"`
+	// The aspects; empty when the samples were too few for any (but the
+	// error rates, when both sides sent requests).
+	Location Location   `json:"latency_shift"`
+	Tail     Tail       `json:"p99"`
+	Errors   ErrorRates `json:"error_rate"`
 }
 
 // Counts is the size of one side's sample.
 type Counts struct {
-	Latencies, Requests, Errors int
+	Latencies int `json:"latencies"`
+	Requests  int `json:"requests"`
+	Errors    int `json:"errors"`
 }
 
 // Compare judges the canary against the baseline. It fails only on invalid
@@ -46,6 +51,15 @@ func Compare(baseline, canary Sample, o Options) (Result, error) {
 	}
 	if why := r.tooFew(); why != "" {
 		r.Reason = why
+		// Too few successes to time say nothing of latency, but a canary
+		// that fails where the baseline answers is worse all the same.
+		if baseline.Requests > 0 && canary.Requests > 0 {
+			r.Errors = compareErrors(baseline, canary, o)
+			if r.Errors.Verdict == Worse {
+				r.Verdict = Worse
+				r.Reason = fmt.Sprintf("canary worse: error rate significant and beyond the tolerance, latencies not compared (%s; %s)", why, r.Errors)
+			}
+		}
 		return r, nil
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0x706f7374666c6967))
@@ -116,8 +130,8 @@ func (r Result) reason() string {
 }
 
 // Numbers writes the measured effects and p-values in words: "p99 +41 ms
-// [98% CI +30..+52 ms], U p = 0.002, HL shift +12 ms, errors 0.4% vs 0.3%
-// (p = 0.41)".
+// [98% CI +30..+52 ms], U p = 0.002, HL shift +12 ms [98% CI +8..+16 ms],
+// errors 0.4% vs 0.3% (p = 0.41)".
 func (r Result) Numbers() string {
 	var parts []string
 	if t := r.Tail; t.Measured {
@@ -125,11 +139,9 @@ func (r Result) Numbers() string {
 			signedMs(t.Diff), percent(t.Confidence), signedMs(t.Low), signedMs(t.High), signedMs(t.Allowed)))
 	}
 	l := r.Location
-	parts = append(parts, fmt.Sprintf("U p %s", pValue(l.P)),
-		fmt.Sprintf("HL shift %s [allowed %s]", signedMs(l.Shift), signedMs(l.Allowed)))
-	e := r.Errors
-	parts = append(parts, fmt.Sprintf("errors %s vs %s (Fisher p %s, allowed +%s)",
-		percent(e.Canary), percent(e.Baseline), pValue(e.P), percent(e.Allowed)))
+	parts = append(parts, fmt.Sprintf("U p %s", PValue(l.P)),
+		fmt.Sprintf("HL shift %s [%s CI %s..%s, allowed %s]", signedMs(l.Shift), percent(l.Confidence), signedMs(l.Low), signedMs(l.High), signedMs(l.Allowed)))
+	parts = append(parts, r.Errors.String())
 	parts = append(parts, fmt.Sprintf("n = %d baseline, %d canary", r.Baseline.Latencies, r.Canary.Latencies))
 	return strings.Join(parts, ", ")
 }

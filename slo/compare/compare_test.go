@@ -162,6 +162,7 @@ func TestMissingOrScarceDataIsInconclusive(t *testing.T) {
 		{"no canary", plenty, Sample{}, "no canary data"},
 		{"no data at all", Sample{}, Sample{}, "no baseline or canary data"},
 		{"baseline requests all failed without a latency", Sample{Requests: 50, Errors: 50}, plenty, "no baseline data"},
+		{"one of three canary requests failing, none timed", plenty, Sample{Requests: 3, Errors: 1}, "no canary data"},
 		{"19 canary latencies", plenty, ok(lognormal(2, 19, 100*time.Millisecond, 0.3, 0)), "too few samples: 200 baseline and 19 canary latencies, need 20 a side"},
 		{"same distribution, too few for the p99", ok(lognormal(3, 60, 100*time.Millisecond, 0.3, 0)), ok(lognormal(4, 60, 100*time.Millisecond, 0.3, 0)), "p99 not compared (100 latencies a side needed)"},
 	}
@@ -175,6 +176,15 @@ func TestMissingOrScarceDataIsInconclusive(t *testing.T) {
 				t.Errorf("status %v, want inconclusive", r.Verdict.Status())
 			}
 		})
+	}
+}
+
+// A canary whose every request fails has no latency to compare, and is
+// worse all the same.
+func TestCanaryFailingEveryRequestIsWorseWithoutLatencies(t *testing.T) {
+	r := mustCompare(t, ok(lognormal(1, 200, 100*time.Millisecond, 0.3, 0)), Sample{Requests: 200, Errors: 200}, DefaultOptions())
+	if r.Verdict != Worse || !strings.Contains(r.Reason, "canary worse: error rate significant") || !strings.Contains(r.Reason, "no canary data") || !strings.Contains(r.Reason, "errors 100% vs 0%") {
+		t.Errorf("verdict %v: %s; want worse by the error rate", r.Verdict, r.Reason)
 	}
 }
 

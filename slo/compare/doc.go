@@ -35,7 +35,10 @@
 //
 // The minimum samples: no requests on either side is inconclusive (Kayenta
 // #799: no baseline data is not a pass), and so are fewer than
-// Options.MinSamples latencies (20 by default) on either side. The p99
+// Options.MinSamples latencies (20 by default) on either side — unless the
+// error rates alone, compared whenever both sides sent requests, find the
+// canary worse: a canary that fails every request has no latency and is
+// worse all the same. The p99
 // interval needs slo.P99.MinSamples() (100) latencies a side; with fewer,
 // the tail is not measured, and the comparison can find the canary worse by
 // location or errors but never "not worse".

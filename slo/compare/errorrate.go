@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/aclements/go-moremath/stats"
@@ -9,13 +10,20 @@ import (
 // ErrorRates is the comparison of the fractions of requests that failed.
 type ErrorRates struct {
 	// Baseline and Canary are the error rates, as fractions.
-	Baseline, Canary float64
+	Baseline float64 `json:"baseline"`
+	Canary   float64 `json:"canary"`
 	// P is the one-sided Fisher exact p-value that the canary fails more.
-	P float64
+	P float64 `json:"p"`
 	// Allowed is the difference tolerated: the larger of Tolerance times
 	// the baseline's rate and ErrorFloor.
-	Allowed float64
-	Verdict Verdict
+	Allowed float64 `json:"allowed"`
+	Verdict Verdict `json:"verdict"`
+}
+
+// String writes the rates and the test: "errors 0.4% vs 0.3% (Fisher p =
+// 0.41, allowed +0.1%)", the canary's first.
+func (e ErrorRates) String() string {
+	return fmt.Sprintf("errors %s vs %s (Fisher p %s, allowed +%s)", percent(e.Canary), percent(e.Baseline), PValue(e.P), percent(e.Allowed))
 }
 
 // compareErrors tests whether the canary fails more often; both sides have

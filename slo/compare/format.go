@@ -21,8 +21,9 @@ func signedMs(d time.Duration) string {
 	}
 }
 
-// pValue writes "= 0.002", or "< 0.0001" for the smallest.
-func pValue(p float64) string {
+// PValue writes a p-value to two significant digits: "= 0.002", or
+// "< 0.0001" for the smallest.
+func PValue(p float64) string {
 	if p < 0.0001 {
 		return "< 0.0001"
 	}

@@ -14,19 +14,22 @@ import (
 type Tail struct {
 	// Measured is false when a side has fewer than slo.P99.MinSamples()
 	// latencies: the rest of the Tail is then empty.
-	Measured bool
+	Measured bool `json:"measured"`
 	// Baseline and Canary are the p99s (nearest rank); Diff is
 	// Canary-Baseline.
-	Baseline, Canary, Diff time.Duration
+	Baseline time.Duration `json:"baseline_ns"`
+	Canary   time.Duration `json:"canary_ns"`
+	Diff     time.Duration `json:"diff_ns"`
 	// Low and High bound the bootstrap interval of Diff at Confidence
 	// (1-2*Significance), from Resamples resamples.
-	Low, High  time.Duration
-	Confidence float64
-	Resamples  int
+	Low        time.Duration `json:"low_ns"`
+	High       time.Duration `json:"high_ns"`
+	Confidence float64       `json:"confidence"`
+	Resamples  int           `json:"resamples"`
 	// Allowed is the difference tolerated: the larger of Tolerance times
 	// the baseline's p99 and Floor.
-	Allowed time.Duration
-	Verdict Verdict
+	Allowed time.Duration `json:"allowed_ns"`
+	Verdict Verdict       `json:"verdict"`
 }
 
 // compareTail bootstraps the difference of the p99s; both sides sorted.
