@@ -116,18 +116,9 @@ func (s testSwarm) service(t testing.TB, name, image string, port int, interval 
 // node.
 func (s testSwarm) deploy(t testing.TB, image string, ports map[string]int) {
 	t.Helper()
-	ctx := context.Background()
 	for name := range ports {
-		svc, err := s.cli.ServiceInspect(ctx, name, client.ServiceInspectOptions{})
-		if err != nil {
+		if err := swarmtest.SetImage(context.Background(), s.cli, name, image); err != nil {
 			t.Fatal(err)
-		}
-		spec := svc.Service.Spec
-		cs := *spec.TaskTemplate.ContainerSpec
-		cs.Image = image
-		spec.TaskTemplate.ContainerSpec = &cs
-		if _, err := s.cli.ServiceUpdate(ctx, svc.Service.ID, client.ServiceUpdateOptions{Version: svc.Service.Version, Spec: spec}); err != nil {
-			t.Fatalf("update swarm service %s to %s: %v", name, image, err)
 		}
 	}
 	for _, port := range ports {
