@@ -8,6 +8,7 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/postflight/postflight/harness/registry/registrytest"
 	"github.com/postflight/postflight/internal/nettest"
 )
 
@@ -122,4 +123,86 @@ func imageIDOf(t *testing.T, cli *client.Client, ref string) string {
 		t.Fatal(err)
 	}
 	return res.ID
+}
+
+// With a registry the nodes reach, Swarm pins a service's image to the
+// registry's digest, and every node runs exactly that image: the driver,
+// talking to the manager alone, verifies the tasks on the other nodes by
+// their pinned digest. A task pinned to another digest fails.
+func TestSwarmRollbackVerifiesTasksPinnedByDigestThroughTheManagerAlone(t *testing.T) {
+	s := clusterSwarm(t)
+	ctx := context.Background()
+	reg := registrytest.Start(t, registrytest.WithAddr(s.gateway))
+	// The manager's engine pushes: the registry is plain HTTP off the
+	// host's loopback, which only the nodes trust.
+	goodDigest := reg.Push(t, s.cli, demoGood, "demo:1.0.0")
+	badDigest := reg.Push(t, s.cli, demoBad, "demo:1.1.0")
+	good, bad := reg.Ref("demo:1.0.0"), reg.Ref("demo:1.1.0")
+
+	name, port := testID+"-pinned", nettest.FreePort(t)
+	s.service(t, name, good, port, 500*time.Millisecond, pinByRegistry)
+	s.waitVersion(t, port, "1.0.0")
+	pin(t, s, name, bad)
+	s.waitVersion(t, port, "1.1.0")
+	if img := serviceImageOf(t, s, name); img != bad+"@"+badDigest {
+		t.Fatalf("the service runs %s, want it pinned to %s", img, bad+"@"+badDigest)
+	}
+
+	d, err := NewSwarm(SwarmConfig{Host: s.host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	req := Request{RunID: "pinned-" + testID, OldImage: good, NewImage: bad, Services: []string{name}}
+	out, err := (&Runner{Driver: d, StateDir: t.TempDir(), Logf: t.Logf}).RollBack(ctx, req)
+	if err != nil {
+		t.Fatalf("rollback of pinned tasks on three nodes, through the manager alone: %v\n%+v", err, out)
+	}
+	if want := name + ": 3 running task(s) on " + good + "@" + goodDigest; !strings.Contains(out.Verified, want) {
+		t.Errorf("verified %q, want it to say %q", out.Verified, want)
+	}
+	s.tasksRun(t, name, demoGood)
+
+	// The service runs the good digest; held to the bad image, every task
+	// fails, the two off the manager by their pin.
+	_, err = d.Verify(ctx, req, []Step{{Object: name, To: bad + "@" + badDigest, ImageID: imageIDOf(t, s.cli, demoBad)}})
+	if err == nil {
+		t.Fatal("tasks running the good digest verified as the bad image")
+	}
+	for _, node := range []string{"node2", "node3"} {
+		if want := "on node " + node + " runs " + good + "@" + goodDigest + ", not the old image " + bad; !strings.Contains(err.Error(), want) {
+			t.Errorf("err %v, want it to say %q", err, want)
+		}
+	}
+}
+
+// pinByRegistry creates the service as `docker service create` does when
+// it reaches the registry: its image pinned to the registry's digest.
+func pinByRegistry(o *client.ServiceCreateOptions) { o.QueryRegistry = true }
+
+// pin updates a service to image as `docker service update --image` does
+// when it reaches the registry, pinning the digest.
+func pin(t *testing.T, s testSwarm, name, image string) {
+	t.Helper()
+	ctx := context.Background()
+	svc, err := s.cli.ServiceInspect(ctx, name, client.ServiceInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := svc.Service.Spec
+	cs := *spec.TaskTemplate.ContainerSpec
+	cs.Image = image
+	spec.TaskTemplate.ContainerSpec = &cs
+	if _, err := s.cli.ServiceUpdate(ctx, svc.Service.ID, client.ServiceUpdateOptions{Version: svc.Service.Version, Spec: spec, QueryRegistry: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func serviceImageOf(t *testing.T, s testSwarm, name string) string {
+	t.Helper()
+	svc, err := s.cli.ServiceInspect(context.Background(), name, client.ServiceInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serviceImage(svc.Service.Spec)
 }

@@ -34,6 +34,9 @@ type testSwarm struct {
 	replicas uint64
 	// clients read containers on each node, by node ID.
 	clients map[string]*client.Client
+	// gateway is the host's address on the cluster's network; empty on the
+	// daemon's swarm.
+	gateway string
 }
 
 // daemonSwarm is the daemon's own swarm (made one when it is not).
@@ -49,7 +52,7 @@ func clusterSwarm(t testing.TB) testSwarm {
 	t.Helper()
 	testDocker(t) // the demo images are there to load
 	c := cluster.Get(t, demoGood, demoBad)
-	s := testSwarm{cli: c.Manager().Client, host: c.Manager().Host, nodes: map[string]string{}, clients: map[string]*client.Client{}}
+	s := testSwarm{cli: c.Manager().Client, host: c.Manager().Host, nodes: map[string]string{}, clients: map[string]*client.Client{}, gateway: c.Gateway}
 	for _, n := range c.Nodes {
 		s.addrs = append(s.addrs, n.Addr)
 		s.clients[n.ID] = n.Client
@@ -77,7 +80,7 @@ func (s testSwarm) config(cfg SwarmConfig) SwarmConfig {
 // service creates a Swarm service of the demo writer, one task per node,
 // published in host mode on port (unpublished when 0), and removes it when
 // the test ends.
-func (s testSwarm) service(t testing.TB, name, image string, port int, interval time.Duration) string {
+func (s testSwarm) service(t testing.TB, name, image string, port int, interval time.Duration, opts ...func(*client.ServiceCreateOptions)) string {
 	t.Helper()
 	ctx := context.Background()
 	replicas := s.replicas
@@ -103,7 +106,11 @@ func (s testSwarm) service(t testing.TB, name, image string, port int, interval 
 		spec.EndpointSpec = &swarm.EndpointSpec{Ports: []swarm.PortConfig{{Protocol: "tcp", TargetPort: 8080,
 			PublishedPort: uint32(port), PublishMode: swarm.PortConfigPublishModeHost}}}
 	}
-	res, err := s.cli.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: spec})
+	o := client.ServiceCreateOptions{Spec: spec}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	res, err := s.cli.ServiceCreate(ctx, o)
 	if err != nil {
 		t.Fatalf("create swarm service %s: %v", name, err)
 	}

@@ -48,6 +48,10 @@ type Cluster struct {
 	Prefix string
 	// Network is the host's network the nodes share.
 	Network string
+	// Gateway is the host's address on Network: a registry served there
+	// (registrytest.WithAddr) is reached by every node, which pulls from
+	// and pushes to it over plain HTTP.
+	Gateway string
 	// Nodes are the engines: the managers first, Nodes[0] the one that
 	// initialised the swarm.
 	Nodes []*Node
@@ -118,8 +122,9 @@ func (c *Cluster) labels() map[string]string {
 // its engine answers (saved from the host's daemon meanwhile), then joins
 // them as one swarm.
 func (c *Cluster) start(ctx context.Context, image string, opts Options) error {
-	if _, err := c.host.NetworkCreate(ctx, c.Network, client.NetworkCreateOptions{Driver: "bridge", Labels: c.labels()}); err != nil {
-		return fmt.Errorf("create network %s: %w", c.Network, err)
+	subnet, err := c.createNetwork(ctx)
+	if err != nil {
+		return err
 	}
 	var saved *savedImages
 	var saveErr error
@@ -131,8 +136,8 @@ func (c *Cluster) start(ctx context.Context, image string, opts Options) error {
 	}()
 	managers, workers := opts.sizes()
 	c.Nodes = make([]*Node, managers+workers)
-	err := each(len(c.Nodes), func(i int) error {
-		n, err := startNode(ctx, c.host, image, c.Prefix, c.Network, i+1, c.labels())
+	err = each(len(c.Nodes), func(i int) error {
+		n, err := startNode(ctx, c.host, image, c.Prefix, c.Network, subnet, i+1, c.labels())
 		c.Nodes[i] = n
 		if err != nil {
 			return err
@@ -147,6 +152,24 @@ func (c *Cluster) start(ctx context.Context, image string, opts Options) error {
 		return err
 	}
 	return c.join(ctx, managers)
+}
+
+// createNetwork creates the nodes' network and returns its subnet.
+func (c *Cluster) createNetwork(ctx context.Context) (string, error) {
+	if _, err := c.host.NetworkCreate(ctx, c.Network, client.NetworkCreateOptions{Driver: "bridge", Labels: c.labels()}); err != nil {
+		return "", fmt.Errorf("create network %s: %w", c.Network, err)
+	}
+	res, err := c.host.NetworkInspect(ctx, c.Network, client.NetworkInspectOptions{})
+	if err != nil {
+		return "", fmt.Errorf("inspect network %s: %w", c.Network, err)
+	}
+	for _, cfg := range res.Network.IPAM.Config {
+		if cfg.Subnet.Addr().Is4() && cfg.Gateway.IsValid() {
+			c.Gateway = cfg.Gateway.String()
+			return cfg.Subnet.String(), nil
+		}
+	}
+	return "", fmt.Errorf("network %s has no IPv4 subnet with a gateway", c.Network)
 }
 
 // join makes node 1 a swarm and joins the others to it, managers first.

@@ -40,7 +40,7 @@ type Node struct {
 
 // startNode creates and starts the container of node i (from 1) and waits
 // until its engine answers.
-func startNode(ctx context.Context, host *client.Client, image, prefix, net string, i int, labels map[string]string) (*Node, error) {
+func startNode(ctx context.Context, host *client.Client, image, prefix, net, subnet string, i int, labels map[string]string) (*Node, error) {
 	n := &Node{Hostname: fmt.Sprintf("node%d", i), Container: fmt.Sprintf("%s-node%d", prefix, i)}
 	port := network.MustParsePort(apiPort)
 	created, err := host.ContainerCreate(ctx, client.ContainerCreateOptions{
@@ -51,8 +51,11 @@ func startNode(ctx context.Context, host *client.Client, image, prefix, net stri
 			// Appended to the image's entrypoint, dockerd. The API
 			// listens on TCP without TLS, published on the host's
 			// loopback only; saying so (--tls=false) spares the 15 s
-			// dockerd otherwise waits to warn about it.
-			Cmd:          []string{"-H", "unix:///var/run/docker.sock", "-H", "tcp://0.0.0.0:2375", "--tls=false"},
+			// dockerd otherwise waits to warn about it. Registries on
+			// the cluster's network (the host's, at its gateway) are
+			// reached over plain HTTP.
+			Cmd: []string{"-H", "unix:///var/run/docker.sock", "-H", "tcp://0.0.0.0:2375", "--tls=false",
+				"--insecure-registry", subnet},
 			ExposedPorts: network.PortSet{port: {}},
 			Labels:       labels,
 		},
