@@ -98,9 +98,11 @@ func (s testSwarm) service(t testing.TB, name, image string, port int, interval 
 			},
 			Placement: &swarm.Placement{MaxReplicas: 1},
 		},
-		Mode:           swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &replicas}},
-		UpdateConfig:   &swarm.UpdateConfig{Parallelism: 1, Order: swarm.UpdateOrderStopFirst, FailureAction: swarm.UpdateFailureActionPause},
-		RollbackConfig: &swarm.UpdateConfig{Parallelism: 1, Order: swarm.UpdateOrderStopFirst, FailureAction: swarm.UpdateFailureActionPause},
+		Mode: swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &replicas}},
+		// Every node's task at once: one node at a time would only make
+		// the cluster's tests slower.
+		UpdateConfig:   &swarm.UpdateConfig{Parallelism: replicas, Order: swarm.UpdateOrderStopFirst, FailureAction: swarm.UpdateFailureActionPause},
+		RollbackConfig: &swarm.UpdateConfig{Parallelism: replicas, Order: swarm.UpdateOrderStopFirst, FailureAction: swarm.UpdateFailureActionPause},
 	}
 	if port != 0 {
 		spec.EndpointSpec = &swarm.EndpointSpec{Ports: []swarm.PortConfig{{Protocol: "tcp", TargetPort: 8080,
