@@ -85,7 +85,8 @@ func swarmDemo(t testing.TB, sw swarmUnderTest, bad string) (string, string) {
 		"--label", "io.postflight.managed=true", "--container-label", "io.postflight.managed=true",
 		"--replicas", strconv.Itoa(sw.replicas), "--replicas-max-per-node", "1",
 		"--publish", "mode=host,target=8080,published="+port, "--no-healthcheck",
-		"--update-order", "stop-first", "--stop-grace-period", "2s",
+		"--update-order", "stop-first", "--update-parallelism", strconv.Itoa(sw.replicas), "--stop-grace-period", "2s",
+		"--rollback-order", "stop-first", "--rollback-parallelism", strconv.Itoa(sw.replicas),
 		"postflight-demo:1.0.0", "-role", "writer", "-listen", ":8080")
 	t.Cleanup(func() {
 		args := []string{"service", "rm", name}
