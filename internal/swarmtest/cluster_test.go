@@ -1,11 +1,15 @@
 package swarmtest
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -168,4 +172,85 @@ func BenchmarkClusterStart(b *testing.B) {
 	}
 	b.ReportMetric(up.Seconds()/float64(b.N), "s/start")
 	b.ReportMetric(down.Seconds()/float64(b.N), "s/close")
+}
+
+// helperEnv makes the test binary a process that starts a cluster, says its
+// prefix and waits to be interrupted.
+const helperEnv = "SWARMTEST_INTERRUPT_HELPER"
+
+func TestHelperStartsAClusterAndWaits(t *testing.T) {
+	if os.Getenv(helperEnv) == "" {
+		t.Skip("runs as the child of TestAnInterruptedTestRemovesItsCluster")
+	}
+	c, err := Start(context.Background(), Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println("prefix", c.Prefix)
+	time.Sleep(5 * time.Minute)
+}
+
+func TestAnInterruptedTestRemovesItsCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Docker; skipped in -short mode")
+	}
+	ctx := context.Background()
+	host, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	if _, err := NodeImage(ctx, host); err != nil {
+		t.Skip(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperStartsAClusterAndWaits$", "-test.v")
+	cmd.Env = append(os.Environ(), helperEnv+"=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var prefix string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if p, ok := strings.CutPrefix(sc.Text(), "prefix "); ok {
+			prefix = p
+			break
+		}
+	}
+	if prefix == "" {
+		cmd.Wait()
+		t.Fatal("the child started no cluster")
+	}
+	owned := func() int {
+		f := make(client.Filters).Add("label", stack.LabelRun+"="+prefix)
+		cs, err := host.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns, err := host.NetworkList(ctx, client.NetworkListOptions{Filters: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(cs.Items) + len(ns.Items)
+	}
+	if n := owned(); n != 3 {
+		t.Fatalf("the child's cluster has %d containers and networks, want 2 nodes and a network", n)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, out)
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGINT {
+		t.Errorf("the child ended with %v, want killed by SIGINT", err)
+	}
+	if n := owned(); n != 0 {
+		t.Errorf("the interrupted child left %d containers and networks of %s", n, prefix)
+	}
 }

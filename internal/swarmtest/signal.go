@@ -5,6 +5,7 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // live are the clusters of this process not removed yet: SIGINT and
@@ -49,6 +50,7 @@ func removeOnSignal() {
 	signal.Reset(sig)
 	if s, ok := sig.(syscall.Signal); ok {
 		syscall.Kill(os.Getpid(), s)
+		time.Sleep(time.Second) // the signal's default action ends the process meanwhile
 	}
 	os.Exit(1)
 }
