@@ -82,11 +82,7 @@ func TestAClusterRunsAServiceOnEveryNodeAndLeavesNothingBehind(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	host, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer host.Close()
+	host := hostDaemon(t)
 	left, err := host.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("label", "io.postflight.run="+c.Prefix)})
 	if err != nil {
 		t.Fatal(err)
@@ -101,15 +97,8 @@ func TestAClusterRunsAServiceOnEveryNodeAndLeavesNothingBehind(t *testing.T) {
 }
 
 func TestStartSweepsTheClustersOfTestProcessesThatAreGone(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs Docker; skipped in -short mode")
-	}
+	host := hostDaemon(t)
 	ctx := context.Background()
-	host, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer host.Close()
 	// A cluster's network as a killed test process leaves it: its owner,
 	// a process that no longer runs on this host.
 	hostname, _ := os.Hostname()
@@ -191,15 +180,8 @@ func TestHelperStartsAClusterAndWaits(t *testing.T) {
 }
 
 func TestAnInterruptedTestRemovesItsCluster(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs Docker; skipped in -short mode")
-	}
+	host := hostDaemon(t)
 	ctx := context.Background()
-	host, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer host.Close()
 	if _, err := NodeImage(ctx, host); err != nil {
 		t.Skip(err)
 	}
@@ -253,4 +235,19 @@ func TestAnInterruptedTestRemovesItsCluster(t *testing.T) {
 	if n := owned(); n != 0 {
 		t.Errorf("the interrupted child left %d containers and networks of %s", n, prefix)
 	}
+}
+
+// hostDaemon connects to the host's daemon, skipping the test in -short
+// mode.
+func hostDaemon(t *testing.T) *client.Client {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs Docker; skipped in -short mode")
+	}
+	host, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { host.Close() })
+	return host
 }
