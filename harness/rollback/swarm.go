@@ -279,6 +279,12 @@ func (s *Swarm) Start(ctx context.Context, req Request, step Step) error {
 			cs := *svc.Spec.TaskTemplate.ContainerSpec
 			cs.Image = step.To
 			opts.Spec.TaskTemplate.ContainerSpec = &cs
+			// As `docker service update --image` does: the manager pins
+			// the image to the registry's digest when it reaches the
+			// registry (else it stays a tag, with a warning), so every
+			// node runs that very image, and its tasks can be verified
+			// through the manager (see verifyTask).
+			opts.QueryRegistry = true
 		}
 		_, err = s.cli.ServiceUpdate(ctx, svc.ID, opts)
 		if err != nil && strings.Contains(err.Error(), "out of sequence") && attempt < 5 {

@@ -163,6 +163,27 @@ func TestSwarmRollbackVerifiesTasksPinnedByDigestThroughTheManagerAlone(t *testi
 	}
 	s.tasksRun(t, name, demoGood)
 
+	// To an explicit image (by tag), the manager pins it as `docker
+	// service update --image` does, and the tasks are verified by the pin.
+	pin(t, s, name, bad)
+	s.waitVersion(t, port, "1.1.0")
+	explicit, err := NewSwarm(SwarmConfig{Host: s.host, Image: good})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer explicit.Close()
+	out, err = (&Runner{Driver: explicit, StateDir: t.TempDir(), Logf: t.Logf}).RollBack(ctx, req)
+	if err != nil {
+		t.Fatalf("rollback to the explicit image %s through the manager alone: %v\n%+v", good, err, out)
+	}
+	if img := serviceImageOf(t, s, name); img != good+"@"+goodDigest {
+		t.Errorf("the service runs %s after the rollback to %s, want it pinned to %s", img, good, goodDigest)
+	}
+	if want := name + ": 3 running task(s) on " + good + " "; !strings.Contains(out.Verified, want) {
+		t.Errorf("verified %q, want it to say %q", out.Verified, want)
+	}
+	s.tasksRun(t, name, demoGood)
+
 	// The service runs the good digest; held to the bad image, every task
 	// fails, the two off the manager by their pin.
 	_, err = d.Verify(ctx, req, []Step{{Object: name, To: bad + "@" + badDigest, ImageID: imageIDOf(t, s.cli, demoBad)}})
