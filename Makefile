@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 export TESTCONTAINERS_RYUK_DISABLED ?= true
 export TESTCONTAINERS_HOST_OVERRIDE ?= 127.0.0.1
 
-.PHONY: all build deps images demo test test-unit fuzz bench lint cleanup clean
+.PHONY: all build deps swarm-node-image images demo test test-unit fuzz bench lint cleanup clean
 
 all: build
 
@@ -15,9 +15,15 @@ build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/postflight
 
 # What the tests need beyond Go and Docker (the real registry, from Debian's
-# packages), installed when it can be, or named in one line.
+# packages, and the multi-node Swarm's node image), installed or built when it
+# can be, or named in one line.
 deps:
 	fixtures/deps.sh test
+
+# The image of one node of the tests' multi-node Swarm (Docker in a container,
+# from debootstrap): built once, about 3 minutes, reused while it exists.
+swarm-node-image:
+	fixtures/swarm/build-node-image.sh
 
 # The demo service's images, one per line of fixtures/demo/versions.txt, and
 # the package-diff fixtures (postflight-pkgs:old and :new).

@@ -27,7 +27,7 @@ import (
 )
 
 // Rollback journals and locks go to a directory of the tests' own.
-func TestMain(m *testing.M) { statetest.Main(m) }
+func TestMain(m *testing.M) { statetest.Main(m, func() { cluster.Close() }) }
 
 const demoPlan = "../fixtures/demo/postflight.yaml"
 

@@ -426,6 +426,11 @@ type SwarmRollback struct {
 	// Image, when set, is what the services go back to; else their
 	// previous spec.
 	Image string `yaml:"image"`
+	// Nodes are the Docker daemons of the swarm's other nodes, by node
+	// hostname or ID ("worker1": "ssh://deploy@worker1"): verification
+	// reads there the image of a task whose image reference pins no
+	// digest.
+	Nodes map[string]string `yaml:"nodes"`
 }
 
 // DockerRollback recreates containers with the old image and otherwise the

@@ -686,6 +686,21 @@ rollback:
 			line: 9, col: 3, want: `swarm configures the "swarm" driver, but the driver is "docker"`,
 		},
 		{
+			name: "a swarm node's daemon that is not an address",
+			plan: `version: 1
+stack:
+  replica: {compose: compose.yaml, under_test: [api]}
+checks:
+  - {name: health, kind: http, service: api}
+rollback:
+  driver: swarm
+  swarm:
+    services: [shop_api]
+    nodes: {worker1: "ssh://deploy@worker1", worker2: worker2}
+`,
+			line: 10, col: 55, want: `expected a Docker daemon like "ssh://deploy@worker2" or "tcp://worker2:2376", got "worker2"`,
+		},
+		{
 			name: "webhook without a secret",
 			plan: `version: 1
 stack:

@@ -454,6 +454,13 @@ func (v *validator) rollback() {
 		if v.required(path, "swarm") && r.Swarm != nil && len(r.Swarm.Services) == 0 && r.Swarm.Stack == "" && !v.erredUnder(path+".swarm") {
 			v.fail(path+".swarm", "set services or stack: the Swarm services to roll back")
 		}
+		if r.Swarm != nil {
+			for _, node := range slices.Sorted(maps.Keys(r.Swarm.Nodes)) {
+				if host := r.Swarm.Nodes[node]; !strings.Contains(host, "://") {
+					v.fail(path+".swarm.nodes."+node, `expected a Docker daemon like "ssh://deploy@%s" or "tcp://%s:2376", got %q`, node, node, host)
+				}
+			}
+		}
 	case "docker":
 		if v.required(path, "docker") && r.Docker != nil && r.Docker.Project == "" && len(r.Docker.Labels) == 0 && !v.erredUnder(path+".docker") {
 			v.fail(path+".docker", "set project or labels: the containers to recreate")

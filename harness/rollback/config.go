@@ -100,7 +100,7 @@ func ConfigFromPlan(p *plan.Plan) Config {
 		cfg.Command = &CommandConfig{Argv: r.Command, Dir: dir, Timeout: timeout}
 	case DriverSwarm:
 		if s := r.Swarm; s != nil {
-			cfg.Swarm = &SwarmConfig{Services: s.Services, Stack: s.Stack, Image: s.Image, Timeout: timeout}
+			cfg.Swarm = &SwarmConfig{Services: s.Services, Stack: s.Stack, Image: s.Image, Nodes: s.Nodes, Timeout: timeout}
 		}
 	case DriverDocker:
 		if d := r.Docker; d != nil {

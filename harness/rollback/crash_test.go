@@ -121,14 +121,14 @@ func killedBySIGKILL(err error) bool {
 // version, verified by digest and /healthz, and a second Resume does
 // nothing.
 func TestKilledSwarmRollbackIsResumedToTheOldVersion(t *testing.T) {
-	cli := testDocker(t)
-	needSwarm(t, cli)
+	s := daemonSwarm(t)
+	cli := s.cli
 	ctx := context.Background()
 	names := []string{testID + "-crash-a", testID + "-crash-b"}
 	ports := map[string]int{}
 	for _, n := range names {
 		ports[n] = nettest.FreePort(t)
-		demoService(t, cli, n, demoGood, ports[n], 250*time.Millisecond)
+		s.service(t, n, demoGood, ports[n], 250*time.Millisecond)
 	}
 	for _, n := range names {
 		waitVersion(t, ports[n], "1.0.0")
@@ -148,7 +148,7 @@ func TestKilledSwarmRollbackIsResumedToTheOldVersion(t *testing.T) {
 	}
 	for _, p := range points {
 		t.Run(p.name, func(t *testing.T) {
-			deploy(t, cli, demoBad, ports)
+			s.deploy(t, demoBad, ports)
 			state := t.TempDir()
 			req := Request{RunID: "crash", OldImage: demoGood, NewImage: demoBad}
 			cmd, _ := rollbackProcess(t, helperJob{StateDir: state, Config: cfg, Request: req, KillAt: p.killAt})
@@ -176,7 +176,7 @@ func TestKilledSwarmRollbackIsResumedToTheOldVersion(t *testing.T) {
 				t.Errorf("resume outcomes %+v", outs)
 			}
 			for _, n := range names {
-				tasksRun(t, cli, n, demoGood)
+				s.tasksRun(t, n, demoGood)
 				if v, err := healthz(ports[n]); err != nil || v != "1.0.0" {
 					t.Errorf("%s says %q, %v", n, v, err)
 				}
@@ -213,12 +213,11 @@ func waitRollbackStarted(t *testing.T, cli *client.Client, name string) {
 // other waits for the lock and then finds it rolled back by the first, and
 // does not act again.
 func TestConcurrentRollbacksOfOneTargetRollBackOnce(t *testing.T) {
-	cli := testDocker(t)
-	needSwarm(t, cli)
+	s := daemonSwarm(t)
 	name, port := testID+"-race", nettest.FreePort(t)
-	demoService(t, cli, name, demoGood, port, 250*time.Millisecond)
+	s.service(t, name, demoGood, port, 250*time.Millisecond)
 	waitVersion(t, port, "1.0.0")
-	deploy(t, cli, demoBad, map[string]int{name: port})
+	s.deploy(t, demoBad, map[string]int{name: port})
 
 	state := t.TempDir()
 	job := helperJob{StateDir: state, Config: Config{Driver: DriverSwarm, Swarm: &SwarmConfig{Services: []string{name}}},
@@ -251,5 +250,5 @@ func TestConcurrentRollbacksOfOneTargetRollBackOnce(t *testing.T) {
 	if acted != 1 {
 		t.Errorf("%d rollbacks acted, want exactly 1", acted)
 	}
-	tasksRun(t, cli, name, demoGood)
+	s.tasksRun(t, name, demoGood)
 }

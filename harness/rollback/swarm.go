@@ -43,6 +43,12 @@ type SwarmConfig struct {
 	// Host is the Docker daemon of a Swarm manager; the environment's
 	// (DOCKER_HOST) when empty.
 	Host string `json:"host,omitempty" yaml:"host"`
+	// Nodes are the Docker daemons of other nodes of the swarm, by node
+	// hostname or ID ("worker1": "ssh://deploy@worker1"). Verification
+	// reads the container of a task on such a node there. A task on a
+	// node not named, whose image is not pinned by digest, cannot be
+	// verified: the manager does not know which image a tag names on it.
+	Nodes map[string]string `json:"nodes,omitempty" yaml:"nodes"`
 }
 
 // Swarm rolls Swarm services back: to their previous spec, or to an
@@ -61,9 +67,8 @@ type SwarmConfig struct {
 //   - a previous spec that does not run the request's old image is an
 //     error.
 //
-// Verification reads containers on the node the driver talks to: on a
-// cluster of several nodes, a task on another node cannot be verified and
-// fails verification.
+// Verification holds every running task, on every node, to the old image:
+// see verifyTask.
 type Swarm struct {
 	cfg SwarmConfig
 	cli *client.Client
@@ -274,6 +279,12 @@ func (s *Swarm) Start(ctx context.Context, req Request, step Step) error {
 			cs := *svc.Spec.TaskTemplate.ContainerSpec
 			cs.Image = step.To
 			opts.Spec.TaskTemplate.ContainerSpec = &cs
+			// As `docker service update --image` does: the manager pins
+			// the image to the registry's digest when it reaches the
+			// registry (else it stays a tag, with a warning), so every
+			// node runs that very image, and its tasks can be verified
+			// through the manager (see verifyTask).
+			opts.QueryRegistry = true
 		}
 		_, err = s.cli.ServiceUpdate(ctx, svc.ID, opts)
 		if err != nil && strings.Contains(err.Error(), "out of sequence") && attempt < 5 {
@@ -374,23 +385,21 @@ func (s *Swarm) convergence(ctx context.Context, step Step) (convergence, error)
 	return c, nil
 }
 
-// Verify implements Driver: every running task of every service runs a
-// container whose image ID is the old image's.
+// Verify implements Driver: every running task of every service runs the
+// old image (see verifyTask for how a task on each node is held to it).
 func (s *Swarm) Verify(ctx context.Context, req Request, steps []Step) (string, error) {
-	info, err := s.cli.Info(ctx, client.InfoOptions{})
+	v, err := s.newTaskVerifier(ctx)
 	if err != nil {
-		return "", fmt.Errorf("docker info: %w", err)
+		return "", err
 	}
-	node := info.Info.Swarm.NodeID
+	defer v.close()
 	var parts []string
 	var errs []error
 	for _, step := range steps {
-		want := step.ImageID
-		if want == "" {
-			if want, err = imageID(ctx, s.cli, step.To); err != nil {
-				errs = append(errs, fmt.Errorf("swarm service %s: cannot tell the old image's digest on this node: %w", step.Object, err))
-				continue
-			}
+		old, err := s.oldImage(ctx, step)
+		if err != nil {
+			errs = append(errs, err)
+			continue
 		}
 		svc, err := s.inspect(ctx, step.Object)
 		if err != nil {
@@ -403,39 +412,30 @@ func (s *Swarm) Verify(ctx context.Context, req Request, steps []Step) (string, 
 			continue
 		}
 		n := 0
+		var where []string
 		for _, t := range tasks {
 			if t.Status.State != swarm.TaskStateRunning {
 				continue
 			}
 			n++
-			if err := s.verifyTask(ctx, node, step, t, want); err != nil {
+			if err := v.verify(ctx, step, t, old); err != nil {
 				errs = append(errs, err)
 			}
+			if h := v.hostname(t.NodeID); !slices.Contains(where, h) {
+				where = append(where, h)
+			}
 		}
-		parts = append(parts, fmt.Sprintf("%s: %d running task(s) on %s (%s)", step.Object, n, step.To, shortID(want)))
+		slices.Sort(where)
+		part := fmt.Sprintf("%s: %d running task(s) on %s (%s)", step.Object, n, step.To, old.short())
+		if len(where) > 0 {
+			part += " on " + strings.Join(where, ", ")
+		}
+		parts = append(parts, part)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return "", err
 	}
 	return strings.Join(parts, "; "), nil
-}
-
-func (s *Swarm) verifyTask(ctx context.Context, node string, step Step, t swarm.Task, want string) error {
-	if t.NodeID != node {
-		return fmt.Errorf("task %s of swarm service %s runs on node %s: its image digest cannot be read from this node", shortID(t.ID), step.Object, t.NodeID)
-	}
-	if t.Status.ContainerStatus == nil || t.Status.ContainerStatus.ContainerID == "" {
-		return fmt.Errorf("task %s of swarm service %s is running but has no container", shortID(t.ID), step.Object)
-	}
-	c, err := s.cli.ContainerInspect(ctx, t.Status.ContainerStatus.ContainerID, client.ContainerInspectOptions{})
-	if err != nil {
-		return fmt.Errorf("inspect the container of task %s of swarm service %s: %w", shortID(t.ID), step.Object, err)
-	}
-	if c.Container.Image != want {
-		return fmt.Errorf("task %s of swarm service %s runs image %s, not the old image %s (%s)",
-			shortID(t.ID), step.Object, shortID(c.Container.Image), step.To, shortID(want))
-	}
-	return nil
 }
 
 func (s *Swarm) inspect(ctx context.Context, name string) (swarm.Service, error) {

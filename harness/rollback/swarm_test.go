@@ -2,6 +2,7 @@ package rollback
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,31 +12,33 @@ import (
 )
 
 func TestSwarmRollsBackToThePreviousSpecAndVerifiesTheDigest(t *testing.T) {
-	cli := testDocker(t)
-	needSwarm(t, cli)
+	onEverySwarm(t, testSwarmRollsBackToThePreviousSpecAndVerifiesTheDigest)
+}
+
+func testSwarmRollsBackToThePreviousSpecAndVerifiesTheDigest(t *testing.T, s testSwarm) {
 	ctx := context.Background()
 	name, port := testID+"-web", nettest.FreePort(t)
-	demoService(t, cli, name, demoGood, port, time.Second)
-	waitVersion(t, port, "1.0.0")
-	deploy(t, cli, demoBad, map[string]int{name: port})
-	if got := kvStatus(t, port); got != http.StatusInternalServerError {
+	s.service(t, name, demoGood, port, time.Second)
+	s.waitVersion(t, port, "1.0.0")
+	s.deploy(t, demoBad, map[string]int{name: port})
+	if got := s.kvStatus(t, port); got != http.StatusInternalServerError {
 		t.Fatalf("the bad version answers GET /kv with %d, want 500", got)
 	}
 	req := Request{RunID: "swarm-" + testID, OldImage: demoGood, NewImage: demoBad, Services: []string{name}, Reason: "kv: status 500"}
 
 	t.Run("bad input changes nothing", func(t *testing.T) {
-		before := lastChange(t, cli, name)
+		before := lastChange(t, s.cli, name)
 		tests := []struct {
 			name   string
 			cfg    SwarmConfig
 			req    Request
 			errHas string
 		}{
-			{"service does not exist", SwarmConfig{Services: []string{name + "-nope"}}, req,
+			{"service does not exist", s.config(SwarmConfig{Services: []string{name + "-nope"}}), req,
 				"swarm service " + name + "-nope does not exist"},
-			{"previous spec is not the old image", SwarmConfig{Services: []string{name}}, Request{OldImage: "postflight-demo:0.9.0", NewImage: demoBad},
+			{"previous spec is not the old image", s.config(SwarmConfig{Services: []string{name}}), Request{OldImage: "postflight-demo:0.9.0", NewImage: demoBad},
 				"the previous spec of swarm service " + name + " runs " + demoGood + ", not the old image postflight-demo:0.9.0"},
-			{"service runs another version than the one tested", SwarmConfig{Services: []string{name}}, Request{OldImage: demoGood, NewImage: "postflight-demo:1.2.0"},
+			{"service runs another version than the one tested", s.config(SwarmConfig{Services: []string{name}}), Request{OldImage: demoGood, NewImage: "postflight-demo:1.2.0"},
 				"runs " + demoBad + ", not the new image postflight-demo:1.2.0"},
 			{"daemon down", SwarmConfig{Services: []string{name}, Host: "unix://" + t.TempDir() + "/docker.sock"}, req,
 				"failed to connect to the docker API"},
@@ -57,12 +60,12 @@ func TestSwarmRollsBackToThePreviousSpecAndVerifiesTheDigest(t *testing.T) {
 				}
 			})
 		}
-		if after := lastChange(t, cli, name); after != before {
+		if after := lastChange(t, s.cli, name); after != before {
 			t.Errorf("service changed from %s to %s", before, after)
 		}
 	})
 
-	d, err := NewSwarm(SwarmConfig{})
+	d, err := NewSwarm(s.config(SwarmConfig{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +73,7 @@ func TestSwarmRollsBackToThePreviousSpecAndVerifiesTheDigest(t *testing.T) {
 	r := &Runner{Driver: d, StateDir: t.TempDir(), Logf: t.Logf}
 
 	t.Run("dry run changes nothing", func(t *testing.T) {
-		before := lastChange(t, cli, name)
+		before := lastChange(t, s.cli, name)
 		out, err := r.DryRun(ctx, req)
 		if err != nil {
 			t.Fatal(err)
@@ -81,7 +84,7 @@ func TestSwarmRollsBackToThePreviousSpecAndVerifiesTheDigest(t *testing.T) {
 		if want := "would roll " + name + " back to its previous spec (" + demoBad + " -> " + demoGood + ")"; !strings.Contains(out.Output, want) {
 			t.Errorf("dry run says %q, want %q", out.Output, want)
 		}
-		if after := lastChange(t, cli, name); after != before {
+		if after := lastChange(t, s.cli, name); after != before {
 			t.Errorf("dry run changed the service: %s -> %s", before, after)
 		}
 		if p, _ := Pending(r.StateDir); len(p) != 0 {
@@ -95,18 +98,18 @@ func TestSwarmRollsBackToThePreviousSpecAndVerifiesTheDigest(t *testing.T) {
 	if err != nil {
 		t.Fatalf("rollback: %v\n%+v", err, out)
 	}
-	t.Logf("swarm rollback of one demo service (healthcheck every 1s), decide to verified: %s", elapsed.Round(10*time.Millisecond))
+	t.Logf("swarm rollback of one demo service, %d task(s) (healthcheck every 1s), decide to verified: %s", s.replicas, elapsed.Round(10*time.Millisecond))
 	if want := name + " back to " + demoGood + " (previous spec)"; out.Action != want {
 		t.Errorf("action %q, want %q", out.Action, want)
 	}
-	if !strings.Contains(out.Verified, name+": 1 running task(s) on "+demoGood) {
-		t.Errorf("verified %q", out.Verified)
+	if want := fmt.Sprintf("%s: %d running task(s) on %s", name, s.replicas, demoGood); !strings.Contains(out.Verified, want) {
+		t.Errorf("verified %q, want it to say %q", out.Verified, want)
 	}
-	tasksRun(t, cli, name, demoGood)
-	if v, err := healthz(port); err != nil || v != "1.0.0" {
+	s.tasksRun(t, name, demoGood)
+	if v, err := s.healthz(port); err != nil || v != "1.0.0" {
 		t.Errorf("after the rollback /healthz says %q, %v", v, err)
 	}
-	if got := kvStatus(t, port); got != http.StatusNotFound {
+	if got := s.kvStatus(t, port); got != http.StatusNotFound {
 		t.Errorf("after the rollback GET /kv answers %d, want 404", got)
 	}
 	if p, err := Pending(r.StateDir); err != nil || len(p) != 0 {
@@ -114,7 +117,7 @@ func TestSwarmRollsBackToThePreviousSpecAndVerifiesTheDigest(t *testing.T) {
 	}
 
 	t.Run("twice does no harm", func(t *testing.T) {
-		before := lastChange(t, cli, name)
+		before := lastChange(t, s.cli, name)
 		out, err := r.RollBack(ctx, req)
 		if err != nil {
 			t.Fatal(err)
@@ -122,15 +125,15 @@ func TestSwarmRollsBackToThePreviousSpecAndVerifiesTheDigest(t *testing.T) {
 		if len(out.Steps) != 1 || out.Steps[0].Step.Action != ActionNone {
 			t.Errorf("second rollback %+v", out.Steps)
 		}
-		if after := lastChange(t, cli, name); after != before {
+		if after := lastChange(t, s.cli, name); after != before {
 			t.Errorf("second rollback changed the service: %s -> %s", before, after)
 		}
 	})
 
 	t.Run("no previous spec", func(t *testing.T) {
 		fresh := testID + "-fresh"
-		demoService(t, cli, fresh, demoGood, 0, time.Second)
-		d, err := NewSwarm(SwarmConfig{Services: []string{fresh}})
+		s.service(t, fresh, demoGood, 0, time.Second)
+		d, err := NewSwarm(s.config(SwarmConfig{Services: []string{fresh}}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,18 +146,20 @@ func TestSwarmRollsBackToThePreviousSpecAndVerifiesTheDigest(t *testing.T) {
 }
 
 func TestSwarmRollsAStacksServicesBackTogetherToAnExplicitImage(t *testing.T) {
-	cli := testDocker(t)
-	needSwarm(t, cli)
+	onEverySwarm(t, testSwarmRollsAStacksServicesBackTogetherToAnExplicitImage)
+}
+
+func testSwarmRollsAStacksServicesBackTogetherToAnExplicitImage(t *testing.T, s testSwarm) {
 	ctx := context.Background()
 	stackName := testID + "x"
 	ports := map[string]int{"api": nettest.FreePort(t), "web": nettest.FreePort(t)}
 	for svc, port := range ports {
-		demoService(t, cli, stackName+"_"+svc, demoBad, port, 500*time.Millisecond)
+		s.service(t, stackName+"_"+svc, demoBad, port, 500*time.Millisecond)
 	}
 	for _, port := range ports {
-		waitVersion(t, port, "1.1.0")
+		s.waitVersion(t, port, "1.1.0")
 	}
-	d, err := NewSwarm(SwarmConfig{Stack: stackName, Services: []string{"web", "api"}, Image: demoGood})
+	d, err := NewSwarm(s.config(SwarmConfig{Stack: stackName, Services: []string{"web", "api"}, Image: demoGood}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,8 +172,8 @@ func TestSwarmRollsAStacksServicesBackTogetherToAnExplicitImage(t *testing.T) {
 		t.Errorf("action %q, want %q", out.Action, want)
 	}
 	for svc, port := range ports {
-		tasksRun(t, cli, stackName+"_"+svc, demoGood)
-		if v, err := healthz(port); err != nil || v != "1.0.0" {
+		s.tasksRun(t, stackName+"_"+svc, demoGood)
+		if v, err := s.healthz(port); err != nil || v != "1.0.0" {
 			t.Errorf("%s says %q, %v", svc, v, err)
 		}
 	}
@@ -179,11 +184,10 @@ func TestSwarmRollsAStacksServicesBackTogetherToAnExplicitImage(t *testing.T) {
 // verified digest: the part of `postflight run` after the verdict, before
 // the plan's verify checks.
 func BenchmarkSwarmRollback(b *testing.B) {
-	cli := testDocker(b)
-	needSwarm(b, cli)
+	s := daemonSwarm(b)
 	name, port := testID+"-bench", nettest.FreePort(b)
-	demoService(b, cli, name, demoGood, port, time.Second)
-	waitVersion(b, port, "1.0.0")
+	s.service(b, name, demoGood, port, time.Second)
+	s.waitVersion(b, port, "1.0.0")
 	d, err := NewSwarm(SwarmConfig{Services: []string{name}})
 	if err != nil {
 		b.Fatal(err)
@@ -194,7 +198,7 @@ func BenchmarkSwarmRollback(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		deploy(b, cli, demoBad, map[string]int{name: port})
+		s.deploy(b, demoBad, map[string]int{name: port})
 		b.StartTimer()
 		start := time.Now()
 		if _, err := r.RollBack(context.Background(), Request{RunID: "bench", OldImage: demoGood, NewImage: demoBad}); err != nil {

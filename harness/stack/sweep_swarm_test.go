@@ -8,8 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/api/types/swarm"
+	"github.com/moby/moby/client"
+
 	"github.com/postflight/postflight/harness/stack"
 	"github.com/postflight/postflight/internal/dockertest"
+	"github.com/postflight/postflight/internal/swarmtest"
 )
 
 // A Swarm service's containers are Swarm's, even when they carry
@@ -29,17 +33,59 @@ func TestSweepLeavesSwarmTasksAlone(t *testing.T) {
 	if err != nil {
 		t.Fatalf("service create: %v: %s", err, out)
 	}
+	sweepLeavesTasks(t, name, cli)
+}
+
+// On a swarm of three nodes, `postflight cleanup` pointed at any node's
+// daemon leaves the task Swarm runs there alone.
+func TestSweepOnEveryNodeOfASwarmLeavesItsTasksAlone(t *testing.T) {
+	dockertest.Client(t, "postflight-demo:1.0.0")
+	c := swarmtest.New(t, swarmtest.Options{Images: []string{"postflight-demo:1.0.0"}})
+	ctx := context.Background()
+	name := fmt.Sprintf("pf-sweep-%d", time.Now().UnixNano()%1e9)
+	labels := map[string]string{stack.LabelManaged: "true", stack.LabelRun: name}
+	three := uint64(3)
+	if _, err := c.Manager().Client.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: swarm.ServiceSpec{
+		Annotations: swarm.Annotations{Name: name},
+		TaskTemplate: swarm.TaskSpec{
+			ContainerSpec: &swarm.ContainerSpec{Image: "postflight-demo:1.0.0", Args: []string{"-role", "writer", "-listen", ":8080"}, Labels: labels},
+			Placement:     &swarm.Placement{MaxReplicas: 1},
+		},
+		Mode: swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &three}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := swarmtest.WaitRunning(ctx, c.Manager().Client, name, "postflight-demo:1.0.0", 3, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range c.Nodes {
+		t.Run(n.Hostname, func(t *testing.T) { sweepLeavesTasks(t, name, n.Client) })
+	}
+}
+
+// sweepLeavesTasks sweeps a run named like a service, on one daemon, and
+// checks that the service's task there is the same before and after.
+func sweepLeavesTasks(t *testing.T, name string, cli *client.Client) {
+	t.Helper()
+	ctx := context.Background()
 	task := func() string {
-		out, _ := exec.Command("docker", "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+name).Output()
-		return strings.TrimSpace(string(out))
+		res, err := cli.ContainerList(ctx, client.ContainerListOptions{Filters: make(client.Filters).Add("label", "com.docker.swarm.service.name="+name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, c := range res.Items {
+			ids = append(ids, c.ID)
+		}
+		return strings.Join(ids, ",")
 	}
 	before := task()
 	if before == "" {
-		t.Fatal("the service runs no task")
+		t.Fatal("the service runs no task on this daemon")
 	}
 	// By its run's label, as `postflight cleanup --run` does: other tests'
 	// resources are left alone.
-	removed, _, err := stack.Sweep(context.Background(), cli, name, false)
+	removed, _, err := stack.Sweep(ctx, cli, name, false)
 	if err != nil {
 		t.Fatalf("sweep: %v", err)
 	}

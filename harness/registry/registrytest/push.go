@@ -62,7 +62,8 @@ func (r *Registry) Tag(t testing.TB, cli *client.Client, local, ref string) {
 // registry's own credentials.
 func (r *Registry) Digest(t testing.TB, path string) string {
 	t.Helper()
-	ref, err := name.ParseReference(r.Ref(path))
+	// Plain HTTP also off the loopback (WithAddr).
+	ref, err := name.ParseReference(r.Ref(path), name.Insecure)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +43,7 @@ type Registry struct {
 type config struct {
 	user, password string
 	cache          bool
+	addr           string
 }
 
 // Option configures a registry.
@@ -51,6 +53,13 @@ type Option func(*config)
 func WithAuth(user, password string) Option {
 	return func(c *config) { c.user, c.password = user, password }
 }
+
+// WithAddr serves on an address of this host other than the loopback (the
+// host's address on a network of containers, for Docker engines in them):
+// Host is then "ADDR:PORT". The host's daemon does not push there over
+// plain HTTP: push with a daemon that lists the address as an insecure
+// registry.
+func WithAddr(ip string) Option { return func(c *config) { c.addr = ip } }
 
 // WithBlobDescriptorCache turns on the in-memory blob descriptor cache (as
 // Debian's default config does): a registry that serves a deleted or
@@ -93,12 +102,16 @@ func Start(t testing.TB, opts ...Option) *Registry {
 }
 
 func start(bin, dir string, cfg config) (*Registry, error) {
-	port, err := freePort()
+	ip, host := "127.0.0.1", "localhost"
+	if cfg.addr != "" {
+		ip, host = cfg.addr, cfg.addr
+	}
+	port, err := freePort(ip)
 	if err != nil {
 		return nil, err
 	}
 	r := &Registry{
-		Host: fmt.Sprintf("localhost:%d", port),
+		Host: net.JoinHostPort(host, strconv.Itoa(port)),
 		Root: filepath.Join(dir, fmt.Sprintf("storage-%d", port)),
 		User: cfg.user, Password: cfg.password,
 		log: &syncBuffer{}, done: make(chan struct{}),
@@ -114,9 +127,9 @@ storage:
   delete:
     enabled: true
 http:
-  addr: 127.0.0.1:%d
+  addr: %s
   secret: postflight-test
-`, r.Root, port)
+`, r.Root, net.JoinHostPort(ip, strconv.Itoa(port)))
 	if cfg.cache {
 		conf = strings.Replace(conf, "storage:\n", "storage:\n  cache:\n    blobdescriptor: inmemory\n", 1)
 	}
@@ -192,9 +205,9 @@ func (r *Registry) BlobPath(digest string) string {
 	return filepath.Join(r.Root, "docker", "registry", "v2", "blobs", algo, hex[:2], hex, "data")
 }
 
-// freePort returns a loopback port nothing listens on right now.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// freePort returns a port of ip nothing listens on right now.
+func freePort(ip string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
 		return 0, err
 	}

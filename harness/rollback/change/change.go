@@ -93,7 +93,7 @@ type Outcome struct {
 	// Steps are the steps decided and, once applied, what each did.
 	Steps []Result `json:"steps,omitempty"`
 	// Verified is what the driver's verification confirmed, e.g.
-	// "shop_web: 2 running task(s) on app:1.0.0 (013c04cf5cfe)"; empty for
+	// "shop_web: 2 running task(s) on app:1.0.0 (013c04cf5cfe) on node1, node2"; empty for
 	// drivers that cannot tell (command, webhook).
 	Verified string `json:"verified,omitempty"`
 	// Resumed lists the run ids of interrupted rollbacks of the same
