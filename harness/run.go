@@ -69,6 +69,9 @@ var runSteps = []step{
 	// The stack comes up and the checks run against it: image, registry
 	// and host checks from the start, the others once it is up.
 	{"checks", (*run).checks},
+	// policy.regression: each objective against the last runs of the
+	// plan in the history, before the run itself is recorded there.
+	{"regression", (*run).compareHistory},
 	{"verdict", (*run).decide},
 	// When the verdict calls for it: the driver puts the old version back
 	// and the verify checks prove it.
@@ -123,7 +126,7 @@ func (r *run) checks(ctx context.Context) (string, error) {
 
 // decide makes the verdict of the checks.
 func (r *run) decide(context.Context) (string, error) {
-	r.rep.Verdict = slo.Decide(result.Outcomes(r.rep.Checks))
+	r.rep.Verdict = r.regressionVerdict(slo.Decide(result.Outcomes(r.rep.Checks)))
 	r.logf("verdict: %s: %s", r.rep.Verdict.Status, r.rep.Verdict.Reason)
 	return r.rep.Verdict.Status.String(), nil
 }
@@ -285,7 +288,7 @@ func (r *run) conclude(ctx context.Context) (string, error) {
 	case ctx.Err() != nil:
 		rep.Outcome, rep.Summary = report.Interrupted, "interrupted: "+v.Reason
 	case v.Status == slo.Pass:
-		rep.Outcome, rep.Summary = report.Passed, "PASSED: "+v.Reason
+		rep.Outcome, rep.Summary = report.Passed, "PASSED: "+v.Reason+r.regressionWarning()
 	case rb == nil || !rb.Configured || rep.DryRun:
 		rep.Outcome = report.Failed
 		if v.Status == slo.Inconclusive {

@@ -59,8 +59,12 @@ type Report struct {
 
 	// Checks are the check phase's results, the stack's start among them
 	// when it did not come up.
-	Checks  []result.Result `json:"checks"`
-	Verdict slo.Verdict     `json:"verdict"`
+	Checks []result.Result `json:"checks"`
+	// Regression is the checks' objectives held against the history of
+	// the plan, before the verdict; nil when the plan asks for no
+	// comparison (policy.regression).
+	Regression *Regression `json:"regression,omitempty"`
+	Verdict    slo.Verdict `json:"verdict"`
 	// Rollback is set when the verdict called for a rollback.
 	Rollback *Rollback `json:"rollback,omitempty"`
 

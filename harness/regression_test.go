@@ -1,0 +1,154 @@
+package harness_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/postflight/postflight/harness"
+	"github.com/postflight/postflight/harness/history"
+	"github.com/postflight/postflight/harness/report"
+	"github.com/postflight/postflight/slo"
+)
+
+// slowService is a real HTTP service whose every answer takes the delay
+// the test sets.
+func slowService(t *testing.T) (url string, delay *atomic.Int64) {
+	t.Helper()
+	delay = &atomic.Int64{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(time.Duration(delay.Load()))
+		fmt.Fprintln(w, "ok")
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, delay
+}
+
+// nightlyPlan is a plan of name nightly against url: a load check with a
+// latency budget loose enough for every delay the test sets, and
+// policy.regression with on_regression.
+func nightlyPlan(t *testing.T, url, onRegression string) string {
+	return writeExistingPlan(t, url, `checks:
+  - name: under-load
+    kind: load
+    service: web
+    load: {rate: 100/s, duration: 1s, targets: [{path: /}]}
+    budgets: {latency: {p95: 2s}, error_rate: 5%}
+policy:
+  regression: {runs: 3, tolerance: 50%, significance: 0.01, on_regression: `+onRegression+`}
+rollback:
+  driver: command
+  command: [sh, -c, "echo rolling back"]
+name: nightly
+images: {new: "nightly:2", old: "nightly:1"}
+`)
+}
+
+func comparison(t *testing.T, rep *report.Report, objective string) history.Comparison {
+	t.Helper()
+	if rep.Regression == nil {
+		t.Fatalf("no comparison with history in the report: %s", rep.Summary)
+	}
+	for _, c := range rep.Regression.Comparisons {
+		if c.Check == "under-load" && c.Objective == objective {
+			return c
+		}
+	}
+	t.Fatalf("no comparison of %s: %+v", objective, rep.Regression)
+	return history.Comparison{}
+}
+
+// The nightly replay through harness.Run against a real service: the
+// first run has no baseline (said, never passed), flat nights are steady,
+// and a night whose latency went up fivefold — within its budget — is
+// flagged with its numbers, fails the run under on_regression: fail and
+// rolls it back, and only warns under warn. A run is compared before it
+// is recorded: never with itself.
+func TestRunComparesWithTheHistoryOfItsPlan(t *testing.T) {
+	url, delay := slowService(t)
+	db := filepath.Join(t.TempDir(), "history.db")
+	failPlan := loadPlan(t, nightlyPlan(t, url, "fail"))
+	run := func(p string) *report.Report {
+		t.Helper()
+		var console strings.Builder
+		rep, err := harness.Run(context.Background(), loadPlan(t, p), harness.Options{History: db, Console: &console})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Regression == nil || rep.Regression.Error != "" {
+			t.Fatalf("comparison: %+v", rep.Regression)
+		}
+		t.Logf("%s\n%s", rep.Summary, console.String())
+		return rep
+	}
+	failPath := failPlan.Path
+
+	delay.Store(int64(20 * time.Millisecond))
+	first := run(failPath)
+	if c := comparison(t, first, "p95 latency"); c.Outcome != history.NoBaseline || c.Reason != "p95 latency: no baseline, 0 of 3 earlier runs" {
+		t.Errorf("first run: %v %q, want no baseline", c.Outcome, c.Reason)
+	}
+	if first.Outcome != report.Passed {
+		t.Errorf("first run: %s, want passed (no baseline fails nothing)", first.Summary)
+	}
+	for range 3 {
+		rep := run(failPath)
+		if rep.Outcome != report.Passed {
+			t.Fatalf("a flat night: %s: %+v", rep.Summary, comparison(t, rep, "p95 latency"))
+		}
+	}
+	flat := run(failPath)
+	if c := comparison(t, flat, "p95 latency"); c.Outcome != history.Steady || c.Runs != 3 {
+		t.Errorf("a flat night after three: %v %q, want steady against 3 runs", c.Outcome, c.Reason)
+	}
+
+	delay.Store(int64(100 * time.Millisecond))
+	slow := run(failPath)
+	c := comparison(t, slow, "p95 latency")
+	if c.Outcome != history.Regression || c.P == nil || *c.P >= 0.01 || c.Change < 2 ||
+		!strings.HasPrefix(c.Reason, "p95 latency ") || !strings.Contains(c.Reason, " ms median of the last 3 runs, +") {
+		t.Fatalf("a night five times slower: %v %q, want a regression with its numbers", c.Outcome, c.Reason)
+	}
+	if byName(slow)["under-load"] != slo.Pass {
+		t.Errorf("the load check itself: %v, want pass (its budget is loose)", byName(slow)["under-load"])
+	}
+	if slow.Verdict.Status != slo.Fail || !strings.Contains(slow.Verdict.Reason, "1 of 2 objectives regressed against history: under-load p95 latency") ||
+		slow.Outcome != report.RolledBack || slow.Rollback == nil {
+		t.Errorf("on_regression: fail: verdict %v %q, outcome %s; want fail, rolled back", slow.Verdict.Status, slow.Verdict.Reason, slow.Outcome)
+	}
+
+	// The same night under warn: reported, the verdict stands. The failed
+	// night above is no baseline: the comparison is still with 3 runs
+	// that passed.
+	warned := run(nightlyPlan(t, url, "warn"))
+	if c := comparison(t, warned, "p95 latency"); c.Outcome != history.Regression {
+		t.Errorf("warn: %v %q, want the regression reported", c.Outcome, c.Reason)
+	}
+	if warned.Outcome != report.Passed || !strings.Contains(warned.Summary, "regressed against history") {
+		t.Errorf("warn: %s, want passed with the regression said", warned.Summary)
+	}
+}
+
+// A history that cannot be read is no pass of the comparison: under
+// on_regression: fail the run is inconclusive, however its checks went.
+func TestRunWithAnUnreadableHistoryIsNoPassOfTheComparison(t *testing.T) {
+	url, _ := slowService(t)
+	notADatabase := t.TempDir() // a directory
+	rep, err := harness.Run(context.Background(), loadPlan(t, nightlyPlan(t, url, "fail")), harness.Options{History: notADatabase})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if byName(rep)["under-load"] != slo.Pass {
+		t.Fatalf("the load check: %s", rep.Summary)
+	}
+	if rep.Regression == nil || rep.Regression.Error == "" || rep.Verdict.Status != slo.Inconclusive ||
+		!strings.Contains(rep.Verdict.Reason, "could not compare with the history: ") {
+		t.Errorf("verdict %v %q, comparison %+v; want inconclusive, saying why", rep.Verdict.Status, rep.Verdict.Reason, rep.Regression)
+	}
+}
