@@ -127,7 +127,7 @@ func (r *run) checks(ctx context.Context) (string, error) {
 // decide makes the verdict of the checks.
 func (r *run) decide(context.Context) (string, error) {
 	r.rep.Verdict = r.regressionVerdict(slo.Decide(result.Outcomes(r.rep.Checks)))
-	r.logf("verdict: %s: %s", r.rep.Verdict.Status, r.rep.Verdict.Reason)
+	r.logf("verdict: %s", report.VerdictLine(r.rep))
 	return r.rep.Verdict.Status.String(), nil
 }
 
@@ -279,39 +279,43 @@ func firstFailed(results []result.Result) string {
 	return ""
 }
 
-// conclude maps verdict and rollback to the outcome and its exit code.
+// conclude maps verdict and rollback to the outcome and its exit code, and
+// says it in a headline ("ROLLED BACK and verified") and why.
 func (r *run) conclude(ctx context.Context) (string, error) {
 	rep := r.rep
 	v := rep.Verdict
 	rb := rep.Rollback
+	why := v.Reason
 	switch {
 	case ctx.Err() != nil:
-		rep.Outcome, rep.Summary = report.Interrupted, "interrupted: "+v.Reason
+		rep.Outcome, rep.Headline = report.Interrupted, "interrupted"
 	case v.Status == slo.Pass:
-		rep.Outcome, rep.Summary = report.Passed, "PASSED: "+v.Reason+r.regressionWarning()
+		rep.Outcome, rep.Headline = report.Passed, "PASSED"
+		why += r.regressionWarning()
 	case rb == nil || !rb.Configured || rep.DryRun:
 		rep.Outcome = report.Failed
 		if v.Status == slo.Inconclusive {
 			rep.Outcome = report.Inconclusive
 		}
-		rep.Summary = fmt.Sprintf("%s, not rolled back: %s", upper(rep.Outcome), v.Reason)
+		rep.Headline = upper(rep.Outcome) + ", not rolled back"
 		if rb != nil && rep.DryRun && rb.Configured {
-			rep.Summary = fmt.Sprintf("%s, not rolled back (dry run): %s", upper(rep.Outcome), v.Reason)
+			rep.Headline += " (dry run)"
 		}
 	case rb.Locked:
-		rep.Outcome, rep.Summary = report.Inconclusive, "INCONCLUSIVE, not rolled back: "+rb.Error
+		rep.Outcome, rep.Headline, why = report.Inconclusive, "INCONCLUSIVE, not rolled back", rb.Error
 	case rb.VerifyVerdict != nil && rb.VerifyVerdict.Status != slo.Pass:
 		// The rollback ran and its verify checks said no: their verdict is
 		// the reason, not the error it came back up as.
-		rep.Outcome = report.RollbackFailed
-		rep.Summary = "ROLLBACK FAILED: rolled back, but verification did not pass: " + rb.VerifyVerdict.Reason
+		rep.Outcome, rep.Headline = report.RollbackFailed, "ROLLBACK FAILED"
+		why = "rolled back, but verification did not pass: " + rb.VerifyVerdict.Reason
 	case rb.Error != "":
-		rep.Outcome, rep.Summary = report.RollbackFailed, "ROLLBACK FAILED: "+rb.Error
+		rep.Outcome, rep.Headline, why = report.RollbackFailed, "ROLLBACK FAILED", rb.Error
 	case rb.VerifyVerdict != nil:
-		rep.Outcome, rep.Summary = report.RolledBack, "ROLLED BACK and verified: "+v.Reason
+		rep.Outcome, rep.Headline = report.RolledBack, "ROLLED BACK and verified"
 	default:
-		rep.Outcome, rep.Summary = report.RolledBack, "ROLLED BACK (nothing to verify: rollback.verify is empty): "+v.Reason
+		rep.Outcome, rep.Headline = report.RolledBack, "ROLLED BACK (nothing to verify: rollback.verify is empty)"
 	}
+	rep.Summary = rep.Headline + ": " + why
 	rep.ExitCode = rep.Outcome.ExitCode()
 	rep.Duration = time.Since(r.start)
 	return fmt.Sprintf("%s, exit %d", rep.Outcome, rep.ExitCode), nil

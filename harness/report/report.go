@@ -70,8 +70,13 @@ type Report struct {
 
 	Outcome  Outcome `json:"outcome"`
 	ExitCode int     `json:"exit_code"`
-	// Summary says in one line how the run ended and why.
+	// Summary says in one line how the run ended and why: the Headline,
+	// then the reason.
 	Summary string `json:"summary"`
+	// Headline says how the run ended, without why: "ROLLED BACK and
+	// verified". The console and Markdown end with it, the reasons being
+	// written beside the checks.
+	Headline string `json:"headline"`
 	// Errors are problems of postflight itself (cleanup, reports) that did
 	// not change the outcome but must not go unseen.
 	Errors []string `json:"errors,omitempty"`
