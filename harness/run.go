@@ -141,7 +141,9 @@ func (r *run) rollBackIfCalledFor(ctx context.Context) (string, error) {
 	case !policy.ShouldRollBack(r.rep.Verdict):
 		return fmt.Sprintf("skipped: the verdict is %s (policy.inconclusive: %s)", r.rep.Verdict.Status, r.plan.Policy.Inconclusive), nil
 	}
-	r.rollBack(ctx, r.st, r.rep.Verdict.Reason)
+	// The checks' reasons are in the report and in the failing objectives
+	// the driver gets: the rollback's reason names them.
+	r.rollBack(ctx, r.st, report.BriefReason(r.rep))
 	return "", nil
 }
 

@@ -103,10 +103,17 @@ func Brief(v slo.Verdict, checks []result.Result) string {
 	return status + ": " + v.Reason
 }
 
-// VerdictLine is the run's verdict in one line: Brief, and the objectives
-// that regressed against history when that fails the run.
+// VerdictLine is the run's verdict in one line: its status, then
+// BriefReason.
 func VerdictLine(r *Report) string {
-	s := Brief(r.Verdict, r.Checks)
+	return strings.ToUpper(r.Verdict.Status.String()) + ": " + BriefReason(r)
+}
+
+// BriefReason is why the verdict is what it is, naming the checks (Brief)
+// and the objectives that regressed against history when that fails the
+// run, without quoting their reasons: the reason a rollback is given.
+func BriefReason(r *Report) string {
+	_, s, _ := strings.Cut(Brief(r.Verdict, r.Checks), ": ")
 	if g := r.Regression; g != nil && g.OnRegression == "fail" && g.Regressed() != "" && !strings.Contains(s, g.Regressed()) {
 		s += "; " + g.Regressed()
 	}
