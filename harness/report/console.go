@@ -35,7 +35,8 @@ func WriteConsole(w io.Writer, r *Report) error {
 			if o := rb.Outcome; o != nil {
 				p.f("  %s\n", describeOutcome(o))
 				for _, s := range o.Steps {
-					if s.Note != "" {
+					// A command's one step is the command, said above.
+					if s.Note != "" && o.Driver != "command" {
 						p.f("    - %s: %s\n", s.Step, s.Note)
 					}
 				}

@@ -36,8 +36,9 @@ func sample() *Report {
 		Checks:  checks,
 		Verdict: verdict,
 		Rollback: &Rollback{Reason: verdict.Reason, Configured: true,
-			Outcome: &change.Outcome{Driver: "command", Action: "run ./rollback.sh", Output: "line1\nline2\n"},
-			Verify:  []result.Result{{Name: "health", Kind: "http", Status: slo.Pass, Observed: "status 200"}}},
+			Outcome: &change.Outcome{Driver: "command", Action: "./rollback.sh", ExitCode: 0, Output: "line1\nline2\n",
+				Steps: []change.Result{{Step: change.Step{Action: change.ActionRun, Object: "./rollback.sh"}, Note: "exit status 0"}}},
+			Verify: []result.Result{{Name: "health", Kind: "http", Status: slo.Pass, Observed: "status 200"}}},
 		Outcome: RolledBack, ExitCode: 3, Headline: "ROLLED BACK and verified", Summary: "ROLLED BACK and verified: " + verdict.Reason,
 	}
 }
@@ -67,7 +68,8 @@ func TestConsoleShowsOneLinePerCheckAndDetailsForWhatDidNotPass(t *testing.T) {
 		"  INCONCLUSIVE search      could not measure: connection refused\n                           expected status 200\n",
 		"  FAIL         under-load  p95 latency 389ms exceeds budget 250ms by 139ms (56%)\n                           GET http://x/ at 50/s for 4s\n",
 		"verdict: FAIL: 2 of 4 checks failed: orders, under-load; 1 inconclusive: search\n",
-		"| line2", "\nROLLED BACK and verified (exit 3) in 1.5s\n",
+		"\nrollback\n  command: ./rollback.sh, exit 0; 0s in all\n    | line1\n    | line2\n",
+		"\nROLLED BACK and verified (exit 3) in 1.5s\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("console lacks %q:\n%s", want, out)
