@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -74,10 +75,12 @@ func TestRunComparesWithTheHistoryOfItsPlan(t *testing.T) {
 	url, delay := slowService(t)
 	db := filepath.Join(t.TempDir(), "history.db")
 	failPlan := loadPlan(t, nightlyPlan(t, url, "fail"))
+	reports := t.TempDir()
+	var console strings.Builder
 	run := func(p string) *report.Report {
 		t.Helper()
-		var console strings.Builder
-		rep, err := harness.Run(context.Background(), loadPlan(t, p), harness.Options{History: db, Console: &console})
+		console.Reset()
+		rep, err := harness.Run(context.Background(), loadPlan(t, p), harness.Options{History: db, Console: &console, ReportDir: reports})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,6 +99,18 @@ func TestRunComparesWithTheHistoryOfItsPlan(t *testing.T) {
 	}
 	if first.Outcome != report.Passed {
 		t.Errorf("first run: %s, want passed (no baseline fails nothing)", first.Summary)
+	}
+	// Said in every report, never as a pass of the comparison.
+	js, _ := os.ReadFile(filepath.Join(reports, "postflight.json"))
+	md, _ := os.ReadFile(filepath.Join(reports, "summary.md"))
+	for name, want := range map[string]string{
+		"console":         "  NO BASELINE  under-load p95 latency: no baseline, 0 of 3 earlier runs\n",
+		"postflight.json": `"outcome": "no baseline",`,
+		"summary.md":      "| ❔ no baseline | under-load | p95 latency: no baseline, 0 of 3 earlier runs |",
+	} {
+		if got := map[string]string{"console": console.String(), "postflight.json": string(js), "summary.md": string(md)}[name]; !strings.Contains(got, want) {
+			t.Errorf("%s of the first run lacks %q:\n%s", name, want, got)
+		}
 	}
 	for range 3 {
 		rep := run(failPath)
