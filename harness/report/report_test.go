@@ -287,3 +287,28 @@ func wantAll(t *testing.T, name, out string, wants ...string) {
 		}
 	}
 }
+
+// In the JUnit file, a regression that fails the run is a failure of its
+// own; one that warns is no failure; no baseline is skipped, never passed.
+func TestJUnitHoldsTheComparisonWithHistory(t *testing.T) {
+	r := withHistory()
+	for _, tt := range []struct {
+		on       string
+		failures int
+	}{{"warn", 0}, {"fail", 1}} {
+		r.Regression.OnRegression = tt.on
+		var b bytes.Buffer
+		if err := WriteJUnit(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		var doc junitSuites
+		if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		h := doc.Suites[len(doc.Suites)-2]
+		if h.Name != "postflight.history" || h.Tests != 3 || h.Failures != tt.failures || h.Cases[2].Skipped == nil ||
+			h.Cases[2].Skipped.Type != "no baseline" || h.Cases[1].Skipped != nil || h.Cases[1].Failure != nil {
+			t.Errorf("on_regression %s: history suite %+v", tt.on, h)
+		}
+	}
+}
