@@ -167,3 +167,43 @@ func TestRunWithAnUnreadableHistoryIsNoPassOfTheComparison(t *testing.T) {
 		t.Errorf("verdict %v %q, comparison %+v; want inconclusive, saying why", rep.Verdict.Status, rep.Verdict.Reason, rep.Regression)
 	}
 }
+
+// What a person reads — the summary on stdout and the progress on stderr —
+// says a failed check's reason once, beside the check: not again in the
+// verdict, the rollback (whose command echoes its reason), or the last line.
+func TestRunWritesEachReasonOnce(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "the orders table is locked", http.StatusInternalServerError)
+	}))
+	t.Cleanup(srv.Close)
+	path := writeExistingPlan(t, srv.URL, `checks:
+  - {name: orders, kind: http, service: web, request: {path: /orders}}
+images: {new: "shop:2", old: "shop:1"}
+rollback:
+  driver: command
+  command: [sh, -c, 'echo "rolling back because $POSTFLIGHT_REASON"']
+`)
+	var console, progress strings.Builder
+	rep, err := harness.Run(context.Background(), loadPlan(t, path), harness.Options{Console: &console, Progress: &progress,
+		History: filepath.Join(t.TempDir(), "history.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != report.RolledBack || len(rep.Checks) != 1 || rep.Checks[0].Reason == "" {
+		t.Fatalf("outcome %s: %s", rep.Outcome, rep.Summary)
+	}
+	reason := rep.Checks[0].Reason
+	read := console.String() + progress.String()
+	if n := strings.Count(read, reason); n != 1 {
+		t.Errorf("the reason %q is written %d times, want once:\n%s", reason, n, read)
+	}
+	for _, want := range []string{"verdict: FAIL: 1 of 1 checks failed: orders\n", "rolling back because 1 of 1 checks failed: orders\n", "\nROLLED BACK (nothing to verify: rollback.verify is empty) (exit 3) in "} {
+		if !strings.Contains(console.String(), want) {
+			t.Errorf("console lacks %q:\n%s", want, console.String())
+		}
+	}
+	// The report for programs keeps the reason in the summary.
+	if !strings.Contains(rep.Summary, reason) {
+		t.Errorf("summary %q lacks the reason", rep.Summary)
+	}
+}

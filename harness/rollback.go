@@ -121,7 +121,7 @@ func (r *run) verifier(st stack.Stack, rb *report.Rollback, early *oldVersion) f
 			v = r.evidence(v, verify)
 		}
 		rb.VerifyVerdict = &v
-		r.logf("verify: %s: %s", v.Status, v.Reason)
+		r.logf("verify: %s", report.Brief(v, rb.Verify))
 		if v.Status != slo.Pass {
 			return errors.New(v.Reason) // the runner says it was the verify step
 		}
