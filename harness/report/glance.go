@@ -114,7 +114,7 @@ func VerdictLine(r *Report) string {
 // run, without quoting their reasons: the reason a rollback is given.
 func BriefReason(r *Report) string {
 	_, s, _ := strings.Cut(Brief(r.Verdict, r.Checks), ": ")
-	if g := r.Regression; g != nil && g.OnRegression == "fail" && g.Regressed() != "" && !strings.Contains(s, g.Regressed()) {
+	if g := r.Regression; g.Fails() && g.Regressed() != "" && !strings.Contains(s, g.Regressed()) {
 		s += "; " + g.Regressed()
 	}
 	return s

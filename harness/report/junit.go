@@ -125,7 +125,7 @@ func suiteOf(name string, rs []result.Result, started time.Time, props []junitPr
 func historySuite(g *Regression) junitSuite {
 	const name = "postflight.history"
 	s := junitSuite{Name: name}
-	fails := g.OnRegression == "fail"
+	fails := g.Fails()
 	if g.Error != "" {
 		tc := junitCase{Name: "history", Classname: name, SystemOut: g.Error}
 		if fails {

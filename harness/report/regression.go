@@ -25,6 +25,9 @@ type Regression struct {
 	Error string `json:"error,omitempty"`
 }
 
+// Fails says whether a regression fails the run (on_regression: fail).
+func (g *Regression) Fails() bool { return g != nil && g.OnRegression == "fail" }
+
 // With returns the comparisons whose outcome is o.
 func (g *Regression) With(o history.Outcome) []history.Comparison {
 	if g == nil {
