@@ -7,6 +7,7 @@ import (
 
 	"github.com/postflight/postflight/harness/history"
 	"github.com/postflight/postflight/harness/result"
+	"github.com/postflight/postflight/internal/safetext"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -34,8 +35,12 @@ func Headline(c result.Result) string {
 		}
 		return closest.Reason
 	}
-	return c.Observed + took(c)
+	return safetext.Text(c.Observed, maxPassedText) + took(c)
 }
+
+// maxPassedText is how much of what a passing check observed its line
+// shows: a body of kilobytes is in the JSON report, not on the console.
+const maxPassedText = 160
 
 // took is a check's attempts, when more than one, and time: " (3
 // attempts, 1.2s)".

@@ -312,3 +312,13 @@ func TestJUnitHoldsTheComparisonWithHistory(t *testing.T) {
 		}
 	}
 }
+
+// A passing check's line shows what it observed, cut short: a long body
+// is in the JSON report.
+func TestAPassingCheckKeepsToOneShortLine(t *testing.T) {
+	c := result.Result{Name: "catalogue", Status: slo.Pass, Observed: "status 200, body " + strings.Repeat("x", 5000), Attempts: 1}
+	h := Headline(c)
+	if len(h) > 250 || !strings.HasPrefix(h, "status 200, body xxx") || !strings.Contains(h, "more bytes not shown") || len(Details(c)) != 0 {
+		t.Errorf("headline of %d bytes: %q; details %q", len(h), h, Details(c))
+	}
+}
