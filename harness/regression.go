@@ -7,6 +7,7 @@ import (
 
 	"github.com/postflight/postflight/harness/history"
 	"github.com/postflight/postflight/harness/report"
+	"github.com/postflight/postflight/harness/rollback"
 	"github.com/postflight/postflight/slo"
 )
 
@@ -80,4 +81,21 @@ func (r *run) regressionWarning() string {
 		return ""
 	}
 	return "; warning: " + g.Regressed()
+}
+
+// regressions are the objectives that regressed against history, as
+// failures a rollback driver is told of, when a regression fails the run.
+func (r *run) regressions() []rollback.Failure {
+	g := r.rep.Regression
+	if !g.Fails() {
+		return nil
+	}
+	var out []rollback.Failure
+	for _, c := range g.With(history.Regression) {
+		out = append(out, rollback.Failure{Check: c.Check, Objective: c.Objective, Status: slo.Fail.String(),
+			Observed: fmt.Sprintf("%.1f %s", c.Observed, c.Unit),
+			Budget:   fmt.Sprintf("within %g%% of %.1f %s, the median of the last %d runs", g.Rule.Tolerance*100, c.Baseline, c.Unit, c.Runs),
+			Reason:   c.Reason})
+	}
+	return out
 }

@@ -82,7 +82,7 @@ func (r *run) noteRollbackError(rb *report.Rollback, err error) {
 
 func (r *run) rollbackRequest(reason string) rollback.Request {
 	req := rollback.Request{RunID: r.rep.RunID, PlanPath: rollback.PlanPath(r.plan.Path), OldImage: r.rep.OldImage,
-		NewImage: r.rep.NewImage, Reason: reason, Failing: rollback.FailuresFrom(r.rep.Checks)}
+		NewImage: r.rep.NewImage, Reason: reason, Failing: append(rollback.FailuresFrom(r.rep.Checks), r.regressions()...)}
 	if rep := r.plan.Stack.Replica; rep != nil {
 		req.Services = rep.UnderTest
 	}
