@@ -18,28 +18,40 @@ import (
 // against it. A history that cannot be written is an error of the report,
 // not a change of the outcome.
 func (r *run) recordHistory(ctx context.Context) (string, error) {
-	path, err := r.historyPath()
+	var path string
+	err := r.withHistory(ctx, func(store *history.Store, p string) error {
+		path = p
+		return store.Record(ctx, r.historyRecord())
+	})
 	if err != nil {
-		r.rep.Errors = append(r.rep.Errors, "history: "+err.Error())
-		return "failed: " + err.Error(), nil
-	}
-	err = os.MkdirAll(filepath.Dir(path), 0o700)
-	var store *history.Store
-	if err == nil {
-		store, err = history.Open(ctx, path)
-	}
-	if err == nil {
-		err = store.Record(ctx, r.historyRecord())
-		if cerr := store.Close(); err == nil {
-			err = cerr
-		}
-	}
-	if err != nil {
-		r.rep.Errors = append(r.rep.Errors, fmt.Sprintf("history %s: %v", path, err))
-		r.logf("warning: history %s: %v", path, err)
+		r.rep.Errors = append(r.rep.Errors, err.Error())
+		r.logf("warning: %v", err)
 		return "failed: " + err.Error(), nil
 	}
 	return "recorded in " + path, nil
+}
+
+// withHistory opens the run's history database, making its directory
+// when missing, and calls use with it and its path.
+func (r *run) withHistory(ctx context.Context, use func(*history.Store, string) error) error {
+	path, err := r.historyPath()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("history %s: %w", path, err)
+	}
+	store, err := history.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	if err = use(store, path); err != nil {
+		err = fmt.Errorf("history %s: %w", path, err)
+	}
+	if cerr := store.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // historyPath is --history, else history.db in the plan's state directory.

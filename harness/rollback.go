@@ -82,7 +82,7 @@ func (r *run) noteRollbackError(rb *report.Rollback, err error) {
 
 func (r *run) rollbackRequest(reason string) rollback.Request {
 	req := rollback.Request{RunID: r.rep.RunID, PlanPath: rollback.PlanPath(r.plan.Path), OldImage: r.rep.OldImage,
-		NewImage: r.rep.NewImage, Reason: reason, Failing: rollback.FailuresFrom(r.rep.Checks)}
+		NewImage: r.rep.NewImage, Reason: reason, Failing: append(rollback.FailuresFrom(r.rep.Checks), r.regressions()...)}
 	if rep := r.plan.Stack.Replica; rep != nil {
 		req.Services = rep.UnderTest
 	}
@@ -121,7 +121,7 @@ func (r *run) verifier(st stack.Stack, rb *report.Rollback, early *oldVersion) f
 			v = r.evidence(v, verify)
 		}
 		rb.VerifyVerdict = &v
-		r.logf("verify: %s: %s", v.Status, v.Reason)
+		r.logf("verify: %s", report.Brief(v, rb.Verify))
 		if v.Status != slo.Pass {
 			return errors.New(v.Reason) // the runner says it was the verify step
 		}

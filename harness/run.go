@@ -69,6 +69,9 @@ var runSteps = []step{
 	// The stack comes up and the checks run against it: image, registry
 	// and host checks from the start, the others once it is up.
 	{"checks", (*run).checks},
+	// policy.regression: each objective against the last runs of the
+	// plan in the history, before the run itself is recorded there.
+	{"regression", (*run).compareHistory},
 	{"verdict", (*run).decide},
 	// When the verdict calls for it: the driver puts the old version back
 	// and the verify checks prove it.
@@ -123,8 +126,8 @@ func (r *run) checks(ctx context.Context) (string, error) {
 
 // decide makes the verdict of the checks.
 func (r *run) decide(context.Context) (string, error) {
-	r.rep.Verdict = slo.Decide(result.Outcomes(r.rep.Checks))
-	r.logf("verdict: %s: %s", r.rep.Verdict.Status, r.rep.Verdict.Reason)
+	r.rep.Verdict = r.regressionVerdict(slo.Decide(result.Outcomes(r.rep.Checks)))
+	r.logf("verdict: %s", report.VerdictLine(r.rep))
 	return r.rep.Verdict.Status.String(), nil
 }
 
@@ -138,7 +141,9 @@ func (r *run) rollBackIfCalledFor(ctx context.Context) (string, error) {
 	case !policy.ShouldRollBack(r.rep.Verdict):
 		return fmt.Sprintf("skipped: the verdict is %s (policy.inconclusive: %s)", r.rep.Verdict.Status, r.plan.Policy.Inconclusive), nil
 	}
-	r.rollBack(ctx, r.st, r.rep.Verdict.Reason)
+	// The checks' reasons are in the report and in the failing objectives
+	// the driver gets: the rollback's reason names them.
+	r.rollBack(ctx, r.st, report.BriefReason(r.rep))
 	return "", nil
 }
 
@@ -276,39 +281,43 @@ func firstFailed(results []result.Result) string {
 	return ""
 }
 
-// conclude maps verdict and rollback to the outcome and its exit code.
+// conclude maps verdict and rollback to the outcome and its exit code, and
+// says it in a headline ("ROLLED BACK and verified") and why.
 func (r *run) conclude(ctx context.Context) (string, error) {
 	rep := r.rep
 	v := rep.Verdict
 	rb := rep.Rollback
+	why := v.Reason
 	switch {
 	case ctx.Err() != nil:
-		rep.Outcome, rep.Summary = report.Interrupted, "interrupted: "+v.Reason
+		rep.Outcome, rep.Headline = report.Interrupted, "interrupted"
 	case v.Status == slo.Pass:
-		rep.Outcome, rep.Summary = report.Passed, "PASSED: "+v.Reason
+		rep.Outcome, rep.Headline = report.Passed, "PASSED"
+		why += r.regressionWarning()
 	case rb == nil || !rb.Configured || rep.DryRun:
 		rep.Outcome = report.Failed
 		if v.Status == slo.Inconclusive {
 			rep.Outcome = report.Inconclusive
 		}
-		rep.Summary = fmt.Sprintf("%s, not rolled back: %s", upper(rep.Outcome), v.Reason)
+		rep.Headline = upper(rep.Outcome) + ", not rolled back"
 		if rb != nil && rep.DryRun && rb.Configured {
-			rep.Summary = fmt.Sprintf("%s, not rolled back (dry run): %s", upper(rep.Outcome), v.Reason)
+			rep.Headline += " (dry run)"
 		}
 	case rb.Locked:
-		rep.Outcome, rep.Summary = report.Inconclusive, "INCONCLUSIVE, not rolled back: "+rb.Error
+		rep.Outcome, rep.Headline, why = report.Inconclusive, "INCONCLUSIVE, not rolled back", rb.Error
 	case rb.VerifyVerdict != nil && rb.VerifyVerdict.Status != slo.Pass:
 		// The rollback ran and its verify checks said no: their verdict is
 		// the reason, not the error it came back up as.
-		rep.Outcome = report.RollbackFailed
-		rep.Summary = "ROLLBACK FAILED: rolled back, but verification did not pass: " + rb.VerifyVerdict.Reason
+		rep.Outcome, rep.Headline = report.RollbackFailed, "ROLLBACK FAILED"
+		why = "rolled back, but verification did not pass: " + rb.VerifyVerdict.Reason
 	case rb.Error != "":
-		rep.Outcome, rep.Summary = report.RollbackFailed, "ROLLBACK FAILED: "+rb.Error
+		rep.Outcome, rep.Headline, why = report.RollbackFailed, "ROLLBACK FAILED", rb.Error
 	case rb.VerifyVerdict != nil:
-		rep.Outcome, rep.Summary = report.RolledBack, "ROLLED BACK and verified: "+v.Reason
+		rep.Outcome, rep.Headline = report.RolledBack, "ROLLED BACK and verified"
 	default:
-		rep.Outcome, rep.Summary = report.RolledBack, "ROLLED BACK (nothing to verify: rollback.verify is empty): "+v.Reason
+		rep.Outcome, rep.Headline = report.RolledBack, "ROLLED BACK (nothing to verify: rollback.verify is empty)"
 	}
+	rep.Summary = rep.Headline + ": " + why
 	rep.ExitCode = rep.Outcome.ExitCode()
 	rep.Duration = time.Since(r.start)
 	return fmt.Sprintf("%s, exit %d", rep.Outcome, rep.ExitCode), nil

@@ -114,7 +114,7 @@ func TestRunDemoBrokenVersionRollsBackAndVerifies(t *testing.T) {
 	if rb == nil || rb.Outcome == nil {
 		t.Fatalf("no rollback recorded: %+v", rb)
 	}
-	if !strings.Contains(rb.Outcome.Output, "rolling back writer,reader from postflight-demo:1.1.0 to postflight-demo:1.0.0 because 4 of 8 checks failed: read-your-write (status 500, want 200") {
+	if !strings.Contains(rb.Outcome.Output, "rolling back writer,reader from postflight-demo:1.1.0 to postflight-demo:1.0.0 because 4 of 8 checks failed: read-your-write, replicated-to-reader, e2e, kv-under-load\n") {
 		t.Errorf("rollback command output %q lacks the images and reason from its environment", rb.Outcome.Output)
 	}
 	if rb.VerifyVerdict == nil || rb.VerifyVerdict.Status != slo.Pass || len(rb.Verify) != 6 {

@@ -35,13 +35,13 @@ func TestRunRecordsEachStep(t *testing.T) {
 			t.Errorf("step %s started before %s", s.Name, rep.Steps[i-1].Name)
 		}
 	}
-	if got, want := strings.Join(names, ", "), "preflight, pin images, checks, verdict, rollback, stack down, outcome, history, reports"; got != want {
+	if got, want := strings.Join(names, ", "), "preflight, pin images, checks, regression, verdict, rollback, stack down, outcome, history, reports"; got != want {
 		t.Fatalf("steps %s, want %s", got, want)
 	}
-	if rb := rep.Steps[4]; !strings.HasPrefix(rb.Outcome, "skipped: the verdict is pass") {
+	if rb := rep.Steps[5]; !strings.HasPrefix(rb.Outcome, "skipped: the verdict is pass") {
 		t.Errorf("rollback step of a passing run: %q", rb.Outcome)
 	}
-	if out := rep.Steps[6].Outcome; out != "passed, exit 0" {
+	if out := rep.Steps[7].Outcome; out != "passed, exit 0" {
 		t.Errorf("outcome step: %q", out)
 	}
 
@@ -54,7 +54,7 @@ func TestRunRecordsEachStep(t *testing.T) {
 	if err := json.Unmarshal(b, &fromJSON); err != nil {
 		t.Fatal(err)
 	}
-	if len(fromJSON.Steps) != len(rep.Steps)-1 || fromJSON.Steps[2].Name != "checks" {
+	if len(fromJSON.Steps) != len(rep.Steps)-1 || fromJSON.Steps[2].Name != "checks" || fromJSON.Steps[3].Outcome != "skipped: the plan has no policy.regression" {
 		t.Errorf("postflight.json steps: %+v", fromJSON.Steps)
 	}
 }

@@ -14,13 +14,25 @@ func newRunCmd() *cobra.Command {
 		Short: "Check a new version against a plan, and roll back if it falls short",
 		Long: `run goes through a plan from start to end:
 
-  load the plan -> bring the stack up -> run the checks -> verdict
+  load the plan -> bring the stack up -> run the checks
+  -> compare with history (policy.regression) -> verdict
   -> roll back and verify (when the verdict calls for it) -> stack down
   -> history -> reports
 
 Every run is kept in the history database (--history, else history.db in the
 state directory): each objective's observed value and budget, and each load
 check's latencies; postflight history shows them.
+
+With policy.regression in the plan, each objective is first held against the
+last runs of the plan that passed: a regression is worse than their median by
+more than the tolerance and significant on the latency distributions.
+
+  policy:
+    regression:
+      runs: 7              # default 7; fewer earlier runs is "no baseline", never a pass
+      tolerance: 10%       # default 10%
+      significance: 0.01   # default 0.01
+      on_regression: warn  # default warn; fail fails the run and rolls it back
 
 Progress goes to stderr, the summary to stdout. With a report directory (the
 plan's report.dir or --report-dir) it also writes postflight.json (the whole

@@ -130,14 +130,14 @@ func (c Comparison) with(o Outcome, format string, args ...any) Comparison {
 }
 
 // Regression compares every objective of run with the last rule.Runs
-// comparable runs in the store that started before it.
+// comparable runs in the store that started before it and passed.
 func (s *Store) Regression(ctx context.Context, run RunRecord, rule Rule) ([]Comparison, error) {
 	if err := rule.Validate(); err != nil {
 		return nil, fmt.Errorf("compare run %s with history: %w", run.RunID, err)
 	}
 	out := make([]Comparison, 0, len(run.Objectives))
 	for _, o := range run.Objectives {
-		past, err := s.Comparable(ctx, Query{Plan: run.Plan, Check: o.Check, Objective: o.Name, Before: run.Started, Limit: rule.Runs})
+		past, err := s.Comparable(ctx, Query{Plan: run.Plan, Check: o.Check, Objective: o.Name, Before: run.Started, Limit: rule.Runs, Passed: true})
 		if err != nil {
 			return nil, fmt.Errorf("compare run %s with history: %w", run.RunID, err)
 		}

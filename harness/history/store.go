@@ -123,6 +123,9 @@ type Query struct {
 	Before time.Time
 	// Limit is the most runs returned; 0 or less returns all.
 	Limit int
+	// Passed keeps only runs whose verdict passed: a run that failed (and
+	// was rolled back) is no baseline of what the plan's service does.
+	Passed bool
 }
 
 // Past is one earlier run's observation of an objective.
@@ -157,9 +160,10 @@ func (s *Store) Comparable(ctx context.Context, q Query) ([]Past, error) {
 		 JOIN objectives o ON o.run = r.id
 		 LEFT JOIN distributions d ON d.run = r.id AND d.check_name = o.check_name AND d.name = o.distribution
 		 WHERE r.plan = ? AND o.check_name = ? AND o.name = ? AND o.status != ? AND r.started_ns < ?
+		   AND (? = 0 OR r.verdict = ?)
 		 ORDER BY r.started_ns DESC, r.id DESC
 		 LIMIT ?`,
-		q.Plan, q.Check, q.Objective, slo.Inconclusive.String(), before, limit)
+		q.Plan, q.Check, q.Objective, slo.Inconclusive.String(), before, q.Passed, slo.Pass.String(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read history of %s %s: %w", q.Check, q.Objective, err)
 	}

@@ -202,3 +202,34 @@ func TestOpenCreatesTheFileAtAPathWithSpaces(t *testing.T) {
 		t.Errorf("no database at %s: %v", path, err)
 	}
 }
+
+// A baseline is made of runs that passed: a night that failed (and was
+// rolled back) says nothing of what the service does.
+func TestComparableLeavesFailedRunsOutOfABaseline(t *testing.T) {
+	ctx := t.Context()
+	s, _ := openTemp(t)
+	var h Histogram
+	h.Add(time.Millisecond)
+	for i := range 3 {
+		r := night(i, float64(10+i), &h)
+		if i == 1 {
+			r.Verdict, r.Outcome = slo.Fail, "rolled back"
+		}
+		if err := s.Record(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := Query{Plan: "nightly", Check: "load", Objective: "p95 latency"}
+	all, err := s.Comparable(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Passed = true
+	passed, err := s.Comparable(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 3 || len(passed) != 2 || passed[0].RunID != "run-002" || passed[1].RunID != "run-000" {
+		t.Errorf("every run %d, passed runs %+v; want 3, and run-002, run-000", len(all), passed)
+	}
+}

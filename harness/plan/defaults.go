@@ -29,6 +29,9 @@ func (p *Plan) applyDefaults() {
 	if p.Policy.Inconclusive == "" {
 		p.Policy.Inconclusive = InconclusiveHold
 	}
+	if r := p.Policy.Regression; r != nil {
+		r.applyDefaults()
+	}
 	setDefault(&p.Rollback.Timeout, DefaultRollbackLimit)
 }
 
@@ -108,5 +111,22 @@ func (e *Endpoint) applyDefaults(method string) {
 	}
 	if e.Weight == 0 {
 		e.Weight = 1
+	}
+}
+
+func (r *Regression) applyDefaults() {
+	if r.Runs == 0 {
+		r.Runs = DefaultRegressionRuns
+	}
+	if r.Tolerance == nil {
+		t := DefaultRegressionTolerance
+		r.Tolerance = &t
+	}
+	if r.Significance == nil {
+		s := DefaultRegressionSignificance
+		r.Significance = &s
+	}
+	if r.OnRegression == "" {
+		r.OnRegression = DefaultOnRegression
 	}
 }

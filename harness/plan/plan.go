@@ -372,7 +372,49 @@ type Policy struct {
 	// (inconclusive), never as passed. On unless set to false, which
 	// measures every check (see FailsFast).
 	FailFast *bool `yaml:"fail_fast"`
+	// Regression, when set, holds each objective of the run against the
+	// same objective in earlier runs of the plan (the history) before the
+	// verdict: see Regression.
+	Regression *Regression `yaml:"regression"`
 }
+
+// Regression is the rule that compares a run with the history of its plan.
+// An objective regressed when it is worse than the median of the last Runs
+// comparable runs by more than Tolerance, and its distribution is worse at
+// Significance (one-sided Mann-Whitney U). Unset fields take the defaults
+// below.
+type Regression struct {
+	// Runs is how many earlier runs make a baseline; with fewer there is
+	// no baseline, which is reported and is never a pass of the comparison.
+	Runs int `yaml:"runs"`
+	// Tolerance is the change from the baseline's median accepted in the
+	// worse direction ("10%").
+	Tolerance *slo.Ratio `yaml:"tolerance"`
+	// Significance is the largest p-value at which a change beyond the
+	// tolerance is flagged (0.01).
+	Significance *Probability `yaml:"significance"`
+	// OnRegression is what a regression does: "warn" (reported, the
+	// verdict stands) or "fail" (the verdict fails, and the run rolls back
+	// as for any failed check).
+	OnRegression string `yaml:"on_regression"`
+}
+
+// Defaults of policy.regression.
+const (
+	DefaultRegressionRuns                     = 7
+	DefaultRegressionTolerance    slo.Ratio   = 0.10
+	DefaultRegressionSignificance Probability = 0.01
+	DefaultOnRegression                       = RegressionWarn
+)
+
+// policy.regression.on_regression values.
+const (
+	RegressionWarn = "warn"
+	RegressionFail = "fail"
+)
+
+// Fails says whether a regression fails the run.
+func (r *Regression) Fails() bool { return r != nil && r.OnRegression == RegressionFail }
 
 // FailsFast says whether the check phase stops at its first failed check:
 // policy.fail_fast, true when unset.

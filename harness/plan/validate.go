@@ -44,6 +44,7 @@ func (v *validator) validate() {
 	}
 	v.checks()
 	v.policy()
+	v.regression()
 	v.rollback()
 }
 
@@ -419,6 +420,24 @@ func (v *validator) policy() {
 		}
 	default:
 		v.fail(path, "expected %q or %q, got %q", InconclusiveHold, InconclusiveRollback, in)
+	}
+}
+
+// MaxRegressionRuns is the most earlier runs a baseline may take.
+const MaxRegressionRuns = 1000
+
+// regression checks policy.regression; what it leaves unset is defaulted.
+func (v *validator) regression() {
+	r := v.plan.Policy.Regression
+	if r == nil || !v.has("policy.regression") {
+		return
+	}
+	p := Problems{v: v, path: "policy.regression"}
+	if p.Has("runs") && (r.Runs < 1 || r.Runs > MaxRegressionRuns) {
+		p.At("runs", "expected a number of earlier runs between 1 and %d, got %d", MaxRegressionRuns, r.Runs)
+	}
+	if p.Has("on_regression") && r.OnRegression != RegressionWarn && r.OnRegression != RegressionFail {
+		p.At("on_regression", "expected %q or %q, got %q", RegressionWarn, RegressionFail, r.OnRegression)
 	}
 }
 

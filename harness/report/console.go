@@ -6,22 +6,27 @@ import (
 	"strings"
 	"time"
 
+	"github.com/postflight/postflight/harness/history"
 	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/harness/rollback/change"
 	"github.com/postflight/postflight/slo"
 )
 
-// WriteConsole writes the summary people read: one line per check with what
-// was measured against what was expected, then the rollback and the verdict.
+// WriteConsole writes the summary people read: one line per check, details
+// under what did not pass, the comparison with history, the rollback, and
+// how the run ended. Every reason is written once.
 func WriteConsole(w io.Writer, r *Report) error {
 	p := &printer{w: w}
 	p.f("\npostflight %s: %s\n", r.Name, r.Stack)
 	p.f("  new %s, old %s, run %s\n\n", r.NewImage, orNone(r.OldImage), r.RunID)
 	p.results(r.Checks)
-	p.f("\n  verdict: %s: %s\n", strings.ToUpper(r.Verdict.Status.String()), r.Verdict.Reason)
+	p.regression(r.Regression)
+	p.f("\n  verdict: %s\n", VerdictLine(r))
 	if rb := r.Rollback; rb != nil {
-		p.f("\nrollback (%s)\n", rb.Reason)
+		p.f("\nrollback\n")
 		switch {
+		case !rb.Configured && rb.Error != "":
+			p.f("  error: %s\n", rb.Error)
 		case !rb.Configured:
 			p.f("  no rollback driver is configured in the plan\n")
 		case r.DryRun:
@@ -30,7 +35,8 @@ func WriteConsole(w io.Writer, r *Report) error {
 			if o := rb.Outcome; o != nil {
 				p.f("  %s\n", describeOutcome(o))
 				for _, s := range o.Steps {
-					if s.Note != "" {
+					// A command's one step is the command, said above.
+					if s.Note != "" && o.Driver != "command" {
 						p.f("    - %s: %s\n", s.Step, s.Note)
 					}
 				}
@@ -41,11 +47,11 @@ func WriteConsole(w io.Writer, r *Report) error {
 					p.f("  verified: %s\n", o.Verified)
 				}
 			}
-			if rb.Error != "" {
+			if rb.Error != "" && (rb.VerifyVerdict == nil || rb.VerifyVerdict.Status == slo.Pass) {
 				p.f("  error: %s\n", rb.Error)
 			}
 			if len(rb.Verify) > 0 {
-				p.f("  verify:\n")
+				p.f("  verify: %s\n", Brief(*verifyVerdict(rb), rb.Verify))
 				p.results(rb.Verify)
 			}
 		}
@@ -53,8 +59,25 @@ func WriteConsole(w io.Writer, r *Report) error {
 	for _, e := range r.Errors {
 		p.f("\n  warning: %s\n", e)
 	}
-	p.f("\n%s (exit %d) in %s\n", r.Summary, r.ExitCode, r.Duration.Round(time.Millisecond))
+	p.f("\n%s (exit %d) in %s\n", orSummary(r), r.ExitCode, r.Duration.Round(time.Millisecond))
 	return p.err
+}
+
+// orSummary is the report's headline, or its summary when it has none.
+func orSummary(r *Report) string {
+	if r.Headline != "" {
+		return r.Headline
+	}
+	return r.Summary
+}
+
+// verifyVerdict is the verify checks' verdict as the run decided it.
+func verifyVerdict(rb *Rollback) *slo.Verdict {
+	if rb.VerifyVerdict != nil {
+		return rb.VerifyVerdict
+	}
+	v := slo.Decide(result.Outcomes(rb.Verify))
+	return &v
 }
 
 type printer struct {
@@ -73,22 +96,35 @@ func (p *printer) results(rs []result.Result) {
 	for _, c := range rs {
 		width = max(width, len(c.Name))
 	}
+	pad := strings.Repeat(" ", 2+12+1+width+2)
 	for _, c := range rs {
-		pad := fmt.Sprintf("  %-12s %-*s  ", "", width, "")
-		p.f("  %-12s %-*s  %s\n", mark(c.Status), width, c.Name, c.Target)
-		switch {
-		case len(c.Objectives) > 0:
-			p.f("%sobserved %s\n", pad, c.Observed)
-			for _, o := range c.Objectives {
-				p.f("%s%-12s %s\n", pad, mark(o.Status), o.Reason)
-			}
-		case c.Status == slo.Pass:
-			p.f("%s%s (%d attempt(s), %s)\n", pad, c.Observed, c.Attempts, c.Duration.Round(time.Millisecond))
-		default:
-			p.f("%sexpected %s\n", pad, c.Expected)
-			p.f("%sobserved %s\n", pad, c.Observed)
-			p.f("%sreason   %s (%d attempt(s), %s)\n", pad, c.Reason, c.Attempts, c.Duration.Round(time.Millisecond))
+		p.f("  %-12s %-*s  %s\n", mark(c.Status), width, c.Name, Headline(c))
+		for _, d := range Details(c) {
+			p.f("%s%s\n", pad, d)
 		}
+	}
+}
+
+// regression writes the comparison with history: a line for each
+// objective that regressed, had no baseline or could not be compared, and
+// how many were steady.
+func (p *printer) regression(g *Regression) {
+	if g == nil {
+		return
+	}
+	p.f("\n  history: %s (%s)\n", g.History, g.Ruled())
+	if g.Error != "" {
+		p.f("  %-12s could not compare with the history: %s\n", "INCONCLUSIVE", g.Error)
+		return
+	}
+	for _, c := range g.notable() {
+		p.f("  %-12s %s %s\n", strings.ToUpper(c.Outcome.String()), c.Check, c.Reason)
+	}
+	if n := len(g.With(history.Steady)); n > 0 {
+		p.f("  %-12s %d of %d objectives within the rule\n", "STEADY", n, len(g.Comparisons))
+	}
+	if len(g.Comparisons) == 0 {
+		p.f("  no objective to compare: no check of the run has budgets\n")
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/postflight/postflight/harness/history"
 	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/slo"
 )
@@ -47,6 +48,7 @@ type junitCase struct {
 	Time      float64       `xml:"time,attr"`
 	Failure   *junitProblem `xml:"failure,omitempty"`
 	Error     *junitProblem `xml:"error,omitempty"`
+	Skipped   *junitProblem `xml:"skipped,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
 }
 
@@ -67,6 +69,9 @@ func WriteJUnit(w io.Writer, r *Report) error {
 	doc.Suites = append(doc.Suites, suiteOf("postflight.check", r.Checks, r.Started, props))
 	if rb := r.Rollback; rb != nil && len(rb.Verify) > 0 {
 		doc.Suites = append(doc.Suites, suiteOf("postflight.verify", rb.Verify, time.Time{}, nil))
+	}
+	if r.Regression != nil {
+		doc.Suites = append(doc.Suites, historySuite(r.Regression))
 	}
 	doc.Suites = append(doc.Suites, outcomeSuite(r))
 	for _, s := range doc.Suites {
@@ -109,6 +114,38 @@ func suiteOf(name string, rs []result.Result, started time.Time, props []junitPr
 		s.Time += c.Duration.Seconds()
 		s.Cases = append(s.Cases, tc)
 	}
+	return s
+}
+
+// historySuite holds the comparison with history, a testcase per
+// objective: a regression is a <failure> when it fails the run, and said
+// in the case's output when it warns; no baseline, and a comparison that
+// could not be made, are <skipped> — never a pass. A history that could
+// not be read is an <error> when a regression would fail the run.
+func historySuite(g *Regression) junitSuite {
+	const name = "postflight.history"
+	s := junitSuite{Name: name}
+	fails := g.Fails()
+	if g.Error != "" {
+		tc := junitCase{Name: "history", Classname: name, SystemOut: g.Error}
+		if fails {
+			s.Errors++
+			tc.Error = &junitProblem{Message: "could not compare with the history: " + g.Error, Type: "inconclusive", Body: g.Error}
+		}
+		s.Cases = append(s.Cases, tc)
+	}
+	for _, c := range g.Comparisons {
+		tc := junitCase{Name: c.Check + ": " + c.Objective, Classname: name + "." + c.Check, SystemOut: c.Outcome.String() + ": " + c.Reason + "\n"}
+		switch {
+		case c.Outcome == history.Regression && fails:
+			s.Failures++
+			tc.Failure = &junitProblem{Message: c.Reason, Type: "regression", Body: c.Reason}
+		case c.Outcome == history.NoBaseline || c.Outcome == history.Inconclusive:
+			tc.Skipped = &junitProblem{Message: c.Reason, Type: c.Outcome.String()}
+		}
+		s.Cases = append(s.Cases, tc)
+	}
+	s.Tests = len(s.Cases)
 	return s
 }
 

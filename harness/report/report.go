@@ -59,15 +59,24 @@ type Report struct {
 
 	// Checks are the check phase's results, the stack's start among them
 	// when it did not come up.
-	Checks  []result.Result `json:"checks"`
-	Verdict slo.Verdict     `json:"verdict"`
+	Checks []result.Result `json:"checks"`
+	// Regression is the checks' objectives held against the history of
+	// the plan, before the verdict; nil when the plan asks for no
+	// comparison (policy.regression).
+	Regression *Regression `json:"regression,omitempty"`
+	Verdict    slo.Verdict `json:"verdict"`
 	// Rollback is set when the verdict called for a rollback.
 	Rollback *Rollback `json:"rollback,omitempty"`
 
 	Outcome  Outcome `json:"outcome"`
 	ExitCode int     `json:"exit_code"`
-	// Summary says in one line how the run ended and why.
+	// Summary says in one line how the run ended and why: the Headline,
+	// then the reason.
 	Summary string `json:"summary"`
+	// Headline says how the run ended, without why: "ROLLED BACK and
+	// verified". The console and Markdown end with it, the reasons being
+	// written beside the checks.
+	Headline string `json:"headline"`
 	// Errors are problems of postflight itself (cleanup, reports) that did
 	// not change the outcome but must not go unseen.
 	Errors []string `json:"errors,omitempty"`
