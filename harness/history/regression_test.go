@@ -163,6 +163,31 @@ func TestCompareOutcomes(t *testing.T) {
 	}
 }
 
+// On a shared machine nights differ by more than a night's requests do:
+// each night's latencies are shifted together. A night inside the range
+// the history already shows is steady even when the per-request test,
+// blind to that spread, finds it significant; one beyond it is flagged.
+func TestNightWithinTheHistorysOwnSpreadIsNotFlagged(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	medians := []time.Duration{20, 31, 22, 28, 19, 33, 21} // ms, newest last
+	runs := make([]RunRecord, 0, 9)
+	for i, m := range medians {
+		runs = append(runs, synthetic(rng, i, 1000, m*time.Millisecond))
+	}
+	past := pastOf(runs)
+	strict := DefaultRule
+	strict.Significance = 0.5
+	within := synthetic(rng, 7, 1000, 30*time.Millisecond)
+	c := Compare(within, within.Objectives[0], past, strict)
+	if c.Outcome != Steady || !strings.Contains(c.Reason, "within the range of those runs (") {
+		t.Errorf("a night as slow as the history's slower nights: %v (%s), want steady, within the range", c.Outcome, c.Reason)
+	}
+	beyond := synthetic(rng, 8, 1000, 45*time.Millisecond)
+	if c := Compare(beyond, beyond.Objectives[0], past, strict); c.Outcome != Regression {
+		t.Errorf("a night slower than every night of the history: %v (%s), want a regression", c.Outcome, c.Reason)
+	}
+}
+
 func TestRuleValidateNamesEveryMistake(t *testing.T) {
 	err := Rule{Runs: 0, Tolerance: -1, Significance: 2}.Validate()
 	if err == nil || strings.Count(err.Error(), "\n") != 2 {
