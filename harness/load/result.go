@@ -210,7 +210,7 @@ func (c *collector) result(end, interruptedAt time.Time) *Result {
 	}
 	var m vegeta.Metrics
 	window := max(end.Sub(c.measureFrom), 0)
-	series := newSeriesBuilder(c.measureFrom, window)
+	drawn := result.NewLoadBuilder(window)
 	for _, r := range c.records {
 		if r.sent.Before(end) {
 			res.Sent++
@@ -232,7 +232,7 @@ func (c *collector) result(end, interruptedAt time.Time) *Result {
 			res.Answered++
 		}
 		m.Add(&vegeta.Result{Code: r.code, Timestamp: r.sent, Latency: r.latency, Error: string(r.reason)})
-		series.add(r.sent, r.latency, r.reason)
+		drawn.Add(r.sent.Sub(c.measureFrom), r.latency, string(r.reason))
 		if r.reason == "" {
 			res.Successes++
 			res.Latencies = append(res.Latencies, r.latency)
@@ -248,7 +248,7 @@ func (c *collector) result(end, interruptedAt time.Time) *Result {
 		res.Rate = float64(res.Sent) / res.Window.Seconds()
 		res.Throughput = float64(res.Successes) / res.Window.Seconds()
 	}
-	res.Load = series.build(window, res.Errors, res.Latencies)
+	res.Load = drawn.Build(res.Latencies)
 
 	m.Close()
 	res.Vegeta = VegetaSummary{

@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/postflight/postflight/harness/result"
 )
 
 // A service that slows down and then fails halfway through a run shows it
@@ -57,36 +55,5 @@ func TestRunDrawsTheWindowOverTime(t *testing.T) {
 	}
 	if h := l.Latency; h == nil || h.Count != res.Successes || h.Max != res.Latencies[len(res.Latencies)-1] {
 		t.Errorf("histogram %+v for %d successes", h, res.Successes)
-	}
-}
-
-// A bucket keeps its slowest request: one spike among thousands of fast
-// answers is its maximum, not averaged away, and the buckets stay as many
-// whatever the rate.
-func TestSeriesKeepsASpikeAndBoundsItsBuckets(t *testing.T) {
-	from := time.Unix(1000, 0)
-	window := 10 * time.Minute
-	b := newSeriesBuilder(from, window)
-	spikeAt := 4*time.Minute + 300*time.Millisecond
-	for i := range 3_000_000 {
-		sent := from.Add(time.Duration(i) * window / 3_000_000)
-		lat := time.Millisecond
-		if sent.Sub(from) == spikeAt {
-			lat = 2 * time.Second
-		}
-		b.add(sent, lat, "")
-	}
-	l := b.build(window, nil, nil)
-	if n := len(l.Series.Buckets); n != result.MaxBuckets || l.Series.Width != time.Second {
-		t.Fatalf("%d buckets of %s for a 10-minute window: want %d of 1s", n, l.Series.Width, result.MaxBuckets)
-	}
-	for i, bk := range l.Series.Buckets {
-		want := time.Millisecond
-		if i == 240 {
-			want = 2 * time.Second
-		}
-		if bk.Max != want || bk.Requests != 5000 || bk.P99 != time.Millisecond {
-			t.Fatalf("bucket %d: %d requests, p99 %s, max %s; want 5000, 1ms, %s", i, bk.Requests, bk.P99, bk.Max, want)
-		}
 	}
 }
