@@ -2,6 +2,7 @@ package result
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -33,40 +34,42 @@ func NewHistogram(ds []time.Duration) *Histogram {
 		return nil
 	}
 	h := &Histogram{Count: len(ds), Min: ds[0], Max: ds[0]}
-	counts := map[int]int{}
-	lo, hi := binIndex(ds[0]), binIndex(ds[0])
+	counts := make([]int, len(binUppers)+1)
 	for _, d := range ds {
 		h.Min, h.Max = min(h.Min, d), max(h.Max, d)
-		i := binIndex(d)
-		counts[i]++
-		lo, hi = min(lo, i), max(hi, i)
+		counts[binIndex(d)]++
 	}
-	for i := lo; i <= hi; i++ {
-		if n := counts[i]; n > 0 {
-			h.Bins = append(h.Bins, Bin{Upper: binUpper(i), Count: n})
+	for i, n := range counts {
+		if n > 0 {
+			// The bin past the table ends at the longest duration.
+			h.Bins = append(h.Bins, Bin{Upper: min(binUpper(i), max(h.Max, binUppers[len(binUppers)-1])), Count: n})
 		}
 	}
 	return h
 }
 
+// binUppers are the bins' upper bounds, 1 ns to about 1000 s: 10^(i/10)
+// ns, rounded down. A duration above the last is in one more bin.
+var binUppers = func() []time.Duration {
+	u := make([]time.Duration, 13*binsPerDecade+1)
+	for i := range u {
+		u[i] = time.Duration(math.Pow(10, float64(i)/binsPerDecade))
+	}
+	return u
+}()
+
 // binIndex is the bin of d: the smallest i with d <= binUpper(i). A
 // duration of a nanosecond or less is in bin 0.
 func binIndex(d time.Duration) int {
-	if d <= 1 {
-		return 0
-	}
-	i := int(math.Ceil(math.Log10(float64(d)) * binsPerDecade))
-	// Floating point may put a bound itself one bin too high or low.
-	for i > 0 && d <= binUpper(i-1) {
-		i--
-	}
-	for d > binUpper(i) {
-		i++
-	}
+	i, _ := slices.BinarySearch(binUppers, d)
 	return i
 }
 
-// binUpper is bin i's upper bound: 10^(i/10) ns, rounded down.
+// binUpper is bin i's upper bound; the bin past the table holds every
+// longer duration.
 func binUpper(i int) time.Duration {
-	return time.Duration(math.Pow(10, float64(i)/binsPerDecade))
+	if i < len(binUppers) {
+		return binUppers[i]
+	}
+	return math.MaxInt64
 }
