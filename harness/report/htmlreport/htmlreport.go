@@ -45,8 +45,10 @@ func Write(w io.Writer, r *report.Report) error {
 
 // comparisons is the hook for the run against its history: the
 // comparisons of this run's objectives with earlier runs that the report
-// carries. The report does not carry them yet, so there are none and the
-// page leaves the section out; Render draws them when given.
+// carries (policy.regression). The report does not carry them yet, so
+// there are none and the page leaves the section out; Render draws them
+// when given. Once the report has them, this returns them, and nothing
+// else changes.
 func comparisons(*report.Report) []history.Comparison { return nil }
 
 // Render writes r as an HTML page with the comparisons of its objectives

@@ -37,7 +37,7 @@ func stepViews(steps []report.Step) []stepView {
 			class = "skip"
 		case strings.HasPrefix(s.Outcome, "failed"), s.Outcome == "fail":
 			class = "fail"
-		case s.Name == "rollback":
+		case s.Outcome == "inconclusive", s.Name == "rollback":
 			class = "warn"
 		}
 		left := 100 * float64(s.Started.Sub(from)) / float64(span)
