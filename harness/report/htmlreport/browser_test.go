@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html"
 	"image/png"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -90,6 +91,12 @@ func browse(t *testing.T, page string, width, height int, args ...string) []byte
 	mu.Lock()
 	defer mu.Unlock()
 	for _, r := range requests {
+		if r == "" {
+			// Chromium opens connections to its proxy ahead of need
+			// (preconnect); one that asked for nothing fetched nothing.
+			t.Log("a connection to the proxy that asked for nothing")
+			continue
+		}
 		if chromiumsOwn.MatchString(r) {
 			t.Logf("chromium's own request, not the page's: %.100s", r)
 			continue
@@ -165,8 +172,7 @@ func writeSample(t *testing.T, requests int, window time.Duration) (string, stri
 // measure loads the page in a frame width px wide, with the probe added
 // and its Content Security Policy taken out (the policy would stop the
 // probe; without it, anything the page refers to would load, and the
-// proxy and the probe would see it). The load time is the best of three
-// tries: the machine running the tests may be busy.
+// proxy and the probe would see it).
 func measure(t *testing.T, text string, width int) probe {
 	t.Helper()
 	csp := regexp.MustCompile(`<meta http-equiv="Content-Security-Policy"[^>]*>`)
@@ -186,48 +192,25 @@ func measureProbed(t *testing.T, probed string, width int) probe {
 	if err := os.WriteFile(frame, fmt.Appendf(nil, frameTemplate, width, html.EscapeString(probed)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var best probe
-	for try := range 3 {
-		dom := browse(t, frame, width+40, 1000, "--dump-dom")
-		m := regexp.MustCompile(`(?s)<title>(.*?)</title>`).FindSubmatch(dom)
-		var p probe
-		if m == nil || json.Unmarshal([]byte(html.UnescapeString(string(m[1]))), &p) != nil || p.InnerWidth == 0 {
-			t.Fatalf("no measurement in the frame's title: %.300s", m)
-		}
-		if try == 0 || p.LoadMs < best.LoadMs {
-			best = p
-		}
-		if best.LoadMs < 1000 {
-			break
-		}
+	dom := browse(t, frame, width+40, 1000, "--dump-dom")
+	m := regexp.MustCompile(`(?s)<title>(.*?)</title>`).FindSubmatch(dom)
+	var p probe
+	if m == nil || json.Unmarshal([]byte(html.UnescapeString(string(m[1]))), &p) != nil || p.InnerWidth == 0 {
+		t.Fatalf("no measurement in the frame's title: %.300s", m)
 	}
-	return best
+	return p
 }
 
-// The report of a 10-minute load at 5000/s opens in well under a second
-// and shows the verdict, every check and every chart, at a desktop's
-// width and at a phone's, where nothing is wider than the screen.
+// The report of a 10-minute load at 5000/s shows the verdict, every check
+// and every chart, at a desktop's width and at a phone's, where nothing is
+// wider than the screen.
 func TestBrowserShowsTheReportAtEveryWidth(t *testing.T) {
 	chromium(t)
 	_, text := writeSample(t, 3_000_000, 10*time.Minute)
 	t.Logf("page of %d bytes", len(text))
 	for _, width := range []int{1280, 390} {
 		p := measure(t, text, width)
-		empty := measureProbed(t, emptyPage, width)
-		t.Logf("%d px: loaded in %.0f ms (an empty page in %.0f ms), scroll width %d, %d charts, %d p50 points",
-			width, p.LoadMs, empty.LoadMs, p.ScrollWidth, p.Charts, p.P50Points)
-		// The page's own time is asserted whatever the machine is doing;
-		// the whole time when the machine is idle enough to time it: a
-		// browser that takes a fifth of a second for an empty page is
-		// waiting for the processor, not for the page.
-		switch own := p.LoadMs - empty.LoadMs; {
-		case p.LoadMs <= 0 || own > 1000:
-			t.Errorf("%d px: the page loaded in %.0f ms, %.0f ms more than an empty page: want under a second", width, p.LoadMs, own)
-		case empty.LoadMs < 200 && p.LoadMs > 1000:
-			t.Errorf("%d px: the page loaded in %.0f ms: want under a second", width, p.LoadMs)
-		case empty.LoadMs >= 200:
-			t.Logf("%d px: the machine is busy (an empty page took %.0f ms): only the page's own %.0f ms is held to a second", width, empty.LoadMs, own)
-		}
+		t.Logf("%d px: loaded in %.0f ms, scroll width %d, %d charts, %d p50 points", width, p.LoadMs, p.ScrollWidth, p.Charts, p.P50Points)
 		if p.InnerWidth != width || p.ScrollWidth > p.InnerWidth {
 			t.Errorf("%d px: page %d px wide in a window of %d: it scrolls sideways", width, p.ScrollWidth, p.InnerWidth)
 		}
@@ -244,6 +227,31 @@ func TestBrowserShowsTheReportAtEveryWidth(t *testing.T) {
 		if len(p.Resources) > 0 {
 			t.Errorf("%d px: the page fetched %q", width, p.Resources)
 		}
+	}
+}
+
+// The report of a 10-minute load at 5000/s opens in under a second: from
+// navigation to the load event, layout done, at 1280 px. A busy machine
+// slows every page: the best of up to five tries counts, each beside an
+// empty page's, and when even an empty page takes 100 ms or more and the
+// report a second, the machine was too busy to time it — the test says
+// so and skips, as a check that could not measure; it never passes.
+func TestBrowserOpensTheReportInUnderASecond(t *testing.T) {
+	chromium(t)
+	_, text := writeSample(t, 3_000_000, 10*time.Minute)
+	best, empty := math.Inf(1), math.Inf(1)
+	for try := 1; try <= 5 && best >= 1000; try++ {
+		empty = min(empty, measureProbed(t, emptyPage, 1280).LoadMs)
+		best = min(best, measure(t, text, 1280).LoadMs)
+		t.Logf("try %d: best so far %.0f ms, an empty page %.0f ms", try, best, empty)
+	}
+	switch {
+	case best < 1000:
+		t.Logf("the report of 3 million requests opened in %.0f ms (an empty page in %.0f ms)", best, empty)
+	case empty >= 100:
+		t.Skipf("inconclusive: the machine is too busy to time a page: at best %.0f ms for the report, %.0f ms for an empty page", best, empty)
+	default:
+		t.Errorf("the report opened in %.0f ms at best, an empty page in %.0f ms: want under a second", best, empty)
 	}
 }
 

@@ -14,9 +14,12 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/postflight/postflight/harness/history"
 	"github.com/postflight/postflight/harness/report"
@@ -35,6 +38,8 @@ var (
 		"args":    func(i int, c checkView, phase string) checkArgs { return checkArgs{I: i, C: c, Phase: phase} },
 		"add":     func(a, b int) int { return a + b },
 		"percent": func(f float64) float64 { return 100 * f },
+		"long":    func(s string) bool { return utf8.RuneCountInString(s) > maxShownText },
+		"short":   short,
 	}).Parse(pageTemplate))
 )
 
@@ -60,23 +65,42 @@ func Render(w io.Writer, r *report.Report, against []history.Comparison) error {
 	return nil
 }
 
+// maxShownText is how much of a long text (a verdict's reason naming
+// every failed check with its own) the page shows before it is opened.
+const maxShownText = 240
+
+// short is the start of a long text, cut at a word.
+func short(s string) string {
+	r := []rune(s)
+	if len(r) <= maxShownText {
+		return s
+	}
+	cut := string(r[:maxShownText-40])
+	if i := strings.LastIndexByte(cut, ' '); i > 0 {
+		cut = cut[:i]
+	}
+	return cut + " …"
+}
+
 // page is what the template shows.
 type page struct {
 	R        *report.Report
 	Style    template.CSS
 	Headline string
-	// Class colours the verdict: pass, fail or warn.
-	Class    string
-	Checks   []checkView
-	Rollback *rollbackView
-	Steps    []stepView
-	History  []comparisonView
-	Started  string
+	// Class colours the outcome, VerdictClass the checks' verdict: pass,
+	// fail or warn.
+	Class, VerdictClass string
+	Checks              []checkView
+	Rollback            *rollbackView
+	Steps               []stepView
+	History             []comparisonView
+	Started             string
+	Took                string
 }
 
 func newPage(r *report.Report, against []history.Comparison) page {
-	p := page{R: r, Style: template.CSS(style), Headline: headline(r.Outcome), Class: outcomeClass(r.Outcome),
-		Started: r.Started.UTC().Format("2006-01-02 15:04:05 UTC")}
+	p := page{R: r, Style: template.CSS(style), Headline: headline(r.Outcome), Class: outcomeClass(r.Outcome), VerdictClass: statusClass(r.Verdict.Status),
+		Started: r.Started.UTC().Format("2006-01-02 15:04:05 UTC"), Took: roundDuration(r.Duration)}
 	for _, c := range r.Checks {
 		p.Checks = append(p.Checks, newCheckView(c))
 	}
@@ -143,7 +167,7 @@ func newCheckView(r result.Result) checkView {
 		o := objectiveView{Name: e.Objective, Budget: bound(e.Bound) + " " + e.Budget.String(), Reason: e.Reason, Class: statusClass(e.Status)}
 		if e.Status == slo.Pass || e.Status == slo.Fail {
 			o.Observed = e.Observed.String()
-			o.Margin = fmt.Sprintf("%s (%.3g%%)", e.Margin, e.MarginPercent)
+			o.Margin = fmt.Sprintf("%s (%s%%)", e.Margin, percentText(e.MarginPercent))
 		}
 		v.Objectives = append(v.Objectives, o)
 	}
@@ -156,6 +180,14 @@ func newCheckView(r result.Result) checkView {
 	// The parts that did not pass first: they are what a reader is after.
 	slices.SortStableFunc(v.Parts, func(a, b partView) int { return rank(a.Class) - rank(b.Class) })
 	return v
+}
+
+// percentText writes a percentage as a person would: 7913, 78.5, 0.25.
+func percentText(p float64) string {
+	if math.Abs(p) >= 100 {
+		return strconv.FormatFloat(math.Round(p), 'f', -1, 64)
+	}
+	return num(p)
 }
 
 func rank(class string) int {
