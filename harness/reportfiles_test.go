@@ -46,7 +46,7 @@ func TestRunReportsReadableByOwnerOnly(t *testing.T) {
 		}
 	}
 	for _, d := range []string{dir, filepath.Join(dir, "nested")} {
-		for _, name := range []string{"postflight.json", "junit.xml", "summary.md"} {
+		for _, name := range []string{"postflight.json", "junit.xml", "summary.md", "report.html"} {
 			fi, err := os.Stat(filepath.Join(d, name))
 			if err != nil {
 				t.Fatal(err)

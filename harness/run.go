@@ -20,6 +20,7 @@ import (
 	"github.com/postflight/postflight/harness/engine"
 	"github.com/postflight/postflight/harness/plan"
 	"github.com/postflight/postflight/harness/report"
+	"github.com/postflight/postflight/harness/report/htmlreport"
 	"github.com/postflight/postflight/harness/result"
 	"github.com/postflight/postflight/harness/rollback"
 	"github.com/postflight/postflight/harness/stack"
@@ -395,6 +396,7 @@ func writeFiles(dir string, rep *report.Report) error {
 		{"postflight.json", report.WriteJSON},
 		{"junit.xml", report.WriteJUnit},
 		{"summary.md", report.WriteMarkdown},
+		{"report.html", htmlreport.Write},
 	}
 	var errs []error
 	for _, f := range files {

@@ -14,7 +14,7 @@ import (
 )
 
 // Two runs that share a report directory (two CI jobs, one workspace) each
-// write three files. Whichever writes last, the three must be one run's:
+// write their files. Whichever writes last, they must all be one run's:
 // a postflight.json of one run beside a junit.xml of the other says two
 // things at once.
 func TestConcurrentRunsLeaveOneRunsReports(t *testing.T) {
@@ -63,8 +63,12 @@ func TestConcurrentRunsLeaveOneRunsReports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if junitRun != fromJSON.RunID || !strings.Contains(string(md), "`"+fromJSON.RunID+"`") {
-			t.Fatalf("round %d: postflight.json of %s, junit.xml of %s, summary.md:\n%s", round, fromJSON.RunID, junitRun, md)
+		page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if junitRun != fromJSON.RunID || !strings.Contains(string(md), "`"+fromJSON.RunID+"`") || !strings.Contains(string(page), ">"+fromJSON.RunID+"<") {
+			t.Fatalf("round %d: postflight.json of %s, junit.xml of %s, summary.md:\n%s\nreport.html:\n%s", round, fromJSON.RunID, junitRun, md, page)
 		}
 	}
 }

@@ -36,5 +36,5 @@ func runPlan(cmd *cobra.Command, planPath string, opts harness.Options, do planA
 func planFlags(cmd *cobra.Command, planPath *string, opts *harness.Options) {
 	f := cmd.Flags()
 	f.StringVarP(planPath, "file", "f", "postflight.yaml", "plan file")
-	f.StringVar(&opts.ReportDir, "report-dir", "", "write postflight.json, junit.xml and summary.md here (overrides the plan's report.dir)")
+	f.StringVar(&opts.ReportDir, "report-dir", "", "write postflight.json, junit.xml, summary.md and report.html here (overrides the plan's report.dir)")
 }

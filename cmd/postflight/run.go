@@ -36,7 +36,8 @@ more than the tolerance and significant on the latency distributions.
 
 Progress goes to stderr, the summary to stdout. With a report directory (the
 plan's report.dir or --report-dir) it also writes postflight.json (the whole
-record), junit.xml (for CI test reports) and summary.md (for CI job pages).
+record), junit.xml (for CI test reports), summary.md (for CI job pages) and
+report.html (for people: one self-contained page with the plots).
 
 A replica stack is started from the plan's compose file with --new swapped in
 for the services under test, on a network of its own; everything it creates is

@@ -71,8 +71,14 @@ func RunLoad(ctx context.Context, c plan.Check, phase string, eps result.Endpoin
 	}
 	m := slo.Measurements{Latencies: lr.Latencies, Requests: lr.Requests, Errors: lr.Failures, Rate: slo.Rate(lr.Throughput)}
 	res.Latencies = lr.Latencies
+	if lr.Load != nil {
+		drawn := *lr.Load
+		drawn.Rate = float64(c.Load.Rate)
+		res.Load = &drawn
+	}
 	res.Observed = describeLoad(lr)
 	if pr != nil {
+		res.Propagation = result.NewHistogram(pr.Delays)
 		res.Observed += "; " + describePropagation(pr)
 		m.Propagation, m.PropagationLost = pr.Delays, pr.NeverShown
 		if f, decided := judgePropagation(pr); decided {

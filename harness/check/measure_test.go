@@ -75,6 +75,19 @@ func TestLoadMeasuresAFixedDelay(t *testing.T) {
 	if len(lines) == 0 || !strings.Contains(lines[0], "load load: ") || !strings.Contains(lines[0], "sent") {
 		t.Errorf("progress lines %q", lines)
 	}
+	// The report draws the window: the asked rate, every request in a
+	// bucket, the latencies in the histogram.
+	if l := r.Load; l == nil || l.Rate != 50 || l.Latency == nil || l.Latency.Count != len(r.Latencies) || l.Window != 2*time.Second {
+		t.Errorf("drawn load %+v for %d latencies", l, len(r.Latencies))
+	} else {
+		sum := 0
+		for _, b := range l.Series.Buckets {
+			sum += b.Requests
+		}
+		if sum != len(r.Latencies) {
+			t.Errorf("buckets hold %d requests, %d latencies measured", sum, len(r.Latencies))
+		}
+	}
 	t.Logf("p50 %.3fms; %s", p50, r.Observed)
 }
 
@@ -112,6 +125,9 @@ func TestPropagationMeasuresAFixedDelay(t *testing.T) {
 	p50 := objective(t, r, "propagation p50").Observed.Value * 1000
 	if math.Abs(p50-100) > 10 {
 		t.Errorf("measured propagation p50 %.2fms, want 100ms within 10ms", p50)
+	}
+	if h := r.Propagation; h == nil || h.Count != 20 || h.Min < 80*time.Millisecond || h.Max > time.Second {
+		t.Errorf("propagation delays drawn: %+v, want 20 of about 100ms", h)
 	}
 
 	// A budget below the truth fails, naming the objective and by how much.

@@ -33,6 +33,7 @@ func RunPropagation(ctx context.Context, c plan.Check, phase string, eps result.
 		return res.Unmeasured("interrupted before the samples were taken")
 	}
 	res.Observed = describePropagation(pr)
+	res.Propagation = result.NewHistogram(pr.Delays)
 	m := slo.Measurements{Propagation: pr.Delays, PropagationLost: pr.NeverShown}
 	if f, decided := judgePropagation(pr); decided {
 		return res.Evaluate(objs, m).Also(f)

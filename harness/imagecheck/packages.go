@@ -42,8 +42,10 @@ func runPackages(ctx context.Context, c plan.Check, phase string, env Env) (res 
 	// The diff was read: that holds, and says the pass; every violation
 	// of the policy is a finding that does not, and a package database
 	// that could not be read one that could not be measured.
+	v := policy.Evaluate(d)
+	res.Packages = packageDiff(d, v)
 	findings := []slo.Finding{slo.Met("every change is expected")}
-	for _, vio := range policy.Evaluate(d).Violations {
+	for _, vio := range v.Violations {
 		if len(vio.Rules) == 1 && vio.Rules[0] == packages.Unreadable {
 			findings = append(findings, slo.NotMeasured(vio.Message))
 		} else {
@@ -83,4 +85,22 @@ func describeChanges(d *packages.Diff) string {
 		parts = append(parts, fmt.Sprintf("%s %s %s", ch.Ecosystem, ch.Name, ch.Kind))
 	}
 	return fmt.Sprintf("%d change(s): %s; %d unchanged", len(d.Changes), strings.Join(parts, ", "), d.Unchanged)
+}
+
+// packageDiff is the diff as the report lists it: every change, with why
+// the policy does not allow it when it does not.
+func packageDiff(d *packages.Diff, v *packages.Verdict) *result.PackageDiff {
+	why := map[*packages.Change]string{} // a violation points into d.Changes
+	for _, vio := range v.Violations {
+		if vio.Change != nil {
+			why[vio.Change] = vio.Message
+		}
+	}
+	out := &result.PackageDiff{Unchanged: d.Unchanged, Changes: make([]result.PackageChange, len(d.Changes))}
+	for i := range d.Changes {
+		c := &d.Changes[i]
+		out.Changes[i] = result.PackageChange{Ecosystem: string(c.Ecosystem), Name: c.Name, Change: string(c.Kind),
+			Old: c.Old, New: c.New, Violation: why[c]}
+	}
+	return out
 }

@@ -66,4 +66,11 @@ func TestPackagesCheck(t *testing.T) {
 			}
 		})
 	}
+	// The report lists the changes, the one the policy does not allow with
+	// why.
+	r := Packages(context.Background(), tests[0].c, "check", Env{})
+	if d := r.Packages; d == nil || len(d.Changes) != 1 || d.Changes[0].Name != "eventlet" || d.Changes[0].Change != "upgraded" ||
+		d.Changes[0].Old != "0.20.0" || d.Changes[0].New != "0.20.1" || !strings.Contains(d.Changes[0].Violation, "not in the expected list") || d.Unchanged == 0 {
+		t.Errorf("package diff for the report: %+v", d)
+	}
 }

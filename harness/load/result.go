@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/postflight/postflight/harness/result"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -47,6 +48,11 @@ type Result struct {
 	// Window is the measured window: from the end of the warm-up to the end
 	// of sending (Spec.Duration, or less if interrupted).
 	Window time.Duration
+	// Load is the window for reports to draw: at most result.MaxBuckets
+	// buckets over time (requests, errors by cause, latency percentiles
+	// and maximum, by when each request was sent), the latency histogram
+	// and the causes of errors. Its Rate, the rate asked, is the caller's.
+	Load *result.Load
 	// Sent is the number of requests sent in the window, those cut short by
 	// an interruption included.
 	Sent int
@@ -203,6 +209,8 @@ func (c *collector) result(end, interruptedAt time.Time) *Result {
 		Interrupted:    !interruptedAt.IsZero(),
 	}
 	var m vegeta.Metrics
+	window := max(end.Sub(c.measureFrom), 0)
+	drawn := result.NewLoadBuilder(window)
 	for _, r := range c.records {
 		if r.sent.Before(end) {
 			res.Sent++
@@ -224,6 +232,7 @@ func (c *collector) result(end, interruptedAt time.Time) *Result {
 			res.Answered++
 		}
 		m.Add(&vegeta.Result{Code: r.code, Timestamp: r.sent, Latency: r.latency, Error: string(r.reason)})
+		drawn.Add(r.sent.Sub(c.measureFrom), r.latency, string(r.reason))
 		if r.reason == "" {
 			res.Successes++
 			res.Latencies = append(res.Latencies, r.latency)
@@ -235,12 +244,11 @@ func (c *collector) result(end, interruptedAt time.Time) *Result {
 	}
 	slices.Sort(res.Latencies)
 
-	if res.Window = end.Sub(c.measureFrom); res.Window > 0 {
+	if res.Window = window; res.Window > 0 {
 		res.Rate = float64(res.Sent) / res.Window.Seconds()
 		res.Throughput = float64(res.Successes) / res.Window.Seconds()
-	} else {
-		res.Window = 0
 	}
+	res.Load = drawn.Build(res.Latencies)
 
 	m.Close()
 	res.Vegeta = VegetaSummary{

@@ -32,6 +32,13 @@ type Result struct {
 	// Parts are the results the check is made of: each spec of a ginkgo
 	// check.
 	Parts []Result `json:"parts,omitempty"`
+	// Load, Propagation and Packages are what a check measured beyond its
+	// objectives, for reports to draw (a load's time series and latency
+	// histogram, the propagation delays, the package changes); nil when it
+	// measured none.
+	Load        *Load        `json:"load,omitempty"`
+	Propagation *Histogram   `json:"propagation,omitempty"`
+	Packages    *PackageDiff `json:"packages,omitempty"`
 	// Latencies are a load check's latencies of successful answers, for
 	// the run's history; not in the report files.
 	Latencies []time.Duration `json:"-"`
@@ -131,6 +138,8 @@ func (r Result) Safe() Result {
 	r.Expected = safetext.Text(r.Expected, maxResultText)
 	r.Observed = safetext.Text(r.Observed, maxResultText)
 	r.Reason = safetext.Text(r.Reason, maxResultText)
+	r.Packages = r.Packages.safe()
+	r.Load = r.Load.safe()
 	if r.Parts != nil {
 		parts := make([]Result, len(r.Parts))
 		for i, p := range r.Parts {
