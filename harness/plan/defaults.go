@@ -30,6 +30,7 @@ func (p *Plan) applyDefaults() {
 		p.Policy.Inconclusive = InconclusiveHold
 	}
 	setDefault(&p.Rollback.Timeout, DefaultRollbackLimit)
+	p.canaryDefaults()
 }
 
 func httpDefaults(_ *Plan, c *Check) {
