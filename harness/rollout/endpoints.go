@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/postflight/postflight/harness/result"
 )
@@ -78,5 +79,25 @@ func (e *taskEndpoints) BaseURL(service string, port int) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("task %s of service %s publishes no port %d: the stable service must publish the port the checks reach", t.ID, service, port)
 	}
-	return "http://" + net.JoinHostPort(t.Addr, strconv.Itoa(published)), nil
+	return "http://" + answering(t.Addr, published), nil
 }
+
+// answering is addr with the first of ports that accepts a connection, or
+// the first port when none does (the check then says what went wrong).
+func answering(addr string, ports []int) string {
+	hp := func(p int) string { return net.JoinHostPort(addr, strconv.Itoa(p)) }
+	if len(ports) == 1 {
+		return hp(ports[0])
+	}
+	for _, p := range ports {
+		if c, err := net.DialTimeout("tcp", hp(p), dialProbe); err == nil {
+			c.Close()
+			return hp(p)
+		}
+	}
+	return hp(ports[0])
+}
+
+// dialProbe bounds the connection that tells which of a task's ports
+// answers.
+const dialProbe = 500 * time.Millisecond

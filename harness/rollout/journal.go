@@ -136,9 +136,9 @@ type Task struct {
 	Addr    string `json:"addr,omitempty"`
 	Image   string `json:"image"`
 	State   string `json:"state"`
-	// Ports maps the task's container ports to the ports it answers on
-	// at Addr.
-	Ports map[int]int `json:"ports,omitempty"`
+	// Ports maps the task's container ports to the ports it may answer on
+	// at Addr (see taskPorts).
+	Ports map[int][]int `json:"ports,omitempty"`
 }
 
 // journal is an open journal file, appended to.

@@ -265,19 +265,27 @@ func (s *swarmOps) tasks(ctx context.Context, name string) ([]Task, string, erro
 	return out, lastErr, nil
 }
 
-// taskPorts maps a task's target ports to the ports it answers on at its
-// node: the ones it publishes in host mode, else the service's ingress
-// ports.
-func taskPorts(svc swarm.Service, t swarm.Task) map[int]int {
-	out := map[int]int{}
-	for _, p := range svc.Endpoint.Ports {
-		if p.PublishMode == swarm.PortConfigPublishModeIngress && p.PublishedPort != 0 {
-			out[int(p.TargetPort)] = int(p.PublishedPort)
+// taskPorts maps a task's target ports to the ports it may answer on at
+// its node: the ones it publishes in host mode, else the service's ingress
+// ports. A port published on a random host port can have two: the daemon
+// may pick one for IPv4 and another for IPv6, and the manager does not say
+// which is which (taskEndpoints finds the one that answers).
+func taskPorts(svc swarm.Service, t swarm.Task) map[int][]int {
+	out := map[int][]int{}
+	add := func(target, published uint32) {
+		if published != 0 && !slices.Contains(out[int(target)], int(published)) {
+			out[int(target)] = append(out[int(target)], int(published))
 		}
 	}
 	for _, p := range t.Status.PortStatus.Ports {
-		if p.PublishedPort != 0 {
-			out[int(p.TargetPort)] = int(p.PublishedPort)
+		add(p.TargetPort, p.PublishedPort)
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for _, p := range svc.Endpoint.Ports {
+		if p.PublishMode == swarm.PortConfigPublishModeIngress {
+			add(p.TargetPort, p.PublishedPort)
 		}
 	}
 	return out
