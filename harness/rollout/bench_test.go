@@ -1,7 +1,6 @@
 package rollout
 
 import (
-	"context"
 	"testing"
 	"time"
 )
@@ -33,7 +32,7 @@ func BenchmarkCanaryStep(b *testing.B) {
 		service := stableService(b, 3)
 		p := canaryPlan(b, service, "")
 		b.StartTimer()
-		out, err := Start(context.Background(), p, Options{NewImage: demoGood})
+		out, err := Start(bounded(b), p, Options{NewImage: demoGood})
 		if err != nil || out.Outcome != OutcomePromoted {
 			b.Fatalf("%v %+v", err, out)
 		}
@@ -67,7 +66,7 @@ func BenchmarkCanaryAbortToVerifiedRollback(b *testing.B) {
 		service := stableService(b, 3)
 		p := canaryPlan(b, service, "")
 		b.StartTimer()
-		out, err := Start(context.Background(), p, Options{NewImage: demoSlow})
+		out, err := Start(bounded(b), p, Options{NewImage: demoSlow})
 		if err != nil || out.Outcome != OutcomeRolledBack {
 			b.Fatalf("%v %+v", err, out)
 		}

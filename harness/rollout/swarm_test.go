@@ -126,6 +126,15 @@ canary:
 	return p
 }
 
+// bounded is a test's context for a rollout: one that pauses where the
+// test does not expect it is interrupted (and says so) rather than
+// waiting for a person for ever.
+func bounded(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 func logf(t testing.TB) func(string, ...any) {
 	return func(format string, args ...any) { t.Logf(format, args...) }
 }
@@ -167,7 +176,7 @@ func events(entries []Entry) []string {
 func TestGoodVersionIsPromotedThroughEveryStep(t *testing.T) {
 	service := stableService(t, 3)
 	p := canaryPlan(t, service, "")
-	out, err := Start(context.Background(), p, Options{NewImage: demoGood, Logf: logf(t)})
+	out, err := Start(bounded(t), p, Options{NewImage: demoGood, Logf: logf(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +223,7 @@ func TestGoodVersionIsPromotedThroughEveryStep(t *testing.T) {
 func TestLatencyRegressionIsAbortedAtItsFirstStepAndRolledBack(t *testing.T) {
 	service := stableService(t, 3)
 	p := canaryPlan(t, service, "")
-	out, err := Start(context.Background(), p, Options{NewImage: demoSlow, Logf: logf(t)})
+	out, err := Start(bounded(t), p, Options{NewImage: demoSlow, Logf: logf(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +258,7 @@ func TestAbortFromAnotherShellWhilePaused(t *testing.T) {
 	p.Canary.Checks = []string{"writer-healthy", "write", "read-p99"}
 	done := make(chan Outcome, 1)
 	go func() {
-		out, err := Start(context.Background(), p, Options{NewImage: demoGood, Logf: logf(t)})
+		out, err := Start(bounded(t), p, Options{NewImage: demoGood, Logf: logf(t)})
 		if err != nil {
 			t.Error(err)
 		}
@@ -333,7 +342,7 @@ func TestKilledCanaryResumesFromItsJournal(t *testing.T) {
 	if st.State != StateStopped {
 		t.Fatalf("state %s after the kill, want stopped", st.State)
 	}
-	out, err := Act(context.Background(), p, Resume, Options{Logf: logf(t)})
+	out, err := Act(bounded(t), p, Resume, Options{Logf: logf(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
