@@ -26,7 +26,7 @@ func between(entries []Entry, from, to Event) time.Duration {
 // checks with a 2s load), and the promotion from its decision to its
 // verification; from the journal's own times.
 func BenchmarkCanaryStep(b *testing.B) {
-	var steps, stepTime, promotion time.Duration
+	var steps, stepTime, converge, promotion time.Duration
 	for range b.N {
 		b.StopTimer()
 		service := stableService(b, 3)
@@ -42,6 +42,8 @@ func BenchmarkCanaryStep(b *testing.B) {
 			switch e.Event {
 			case EventStep:
 				start = e.Time
+			case EventConverged:
+				converge += e.Time.Sub(start)
 			case EventJudged:
 				if e.Decision == Advance {
 					stepTime += e.Time.Sub(start)
@@ -52,6 +54,7 @@ func BenchmarkCanaryStep(b *testing.B) {
 		promotion += between(entries, EventPromoting, EventVerified)
 	}
 	b.ReportMetric(stepTime.Seconds()/float64(steps), "s/step")
+	b.ReportMetric(converge.Seconds()/float64(steps), "s/step-converge")
 	b.ReportMetric(promotion.Seconds()/float64(b.N), "s/promotion")
 }
 

@@ -99,7 +99,7 @@ checks:
       duration: 2s
       targets: [{path: /kv/k, expect: {json: {"$.value": v}}}]
     budgets:
-      latency: {p50: 50ms}
+      latency: {p50: 150ms}
       error_rate: 5%%
   - name: read-p99
     kind: load
@@ -230,7 +230,7 @@ func TestLatencyRegressionIsAbortedAtItsFirstStepAndRolledBack(t *testing.T) {
 	if out.Outcome != OutcomeRolledBack || out.ExitCode != ExitRolledBack {
 		t.Fatalf("outcome %s (exit %d): %s", out.Outcome, out.ExitCode, out.Reason)
 	}
-	if !strings.Contains(out.Reason, "aborted at step 1") || !strings.Contains(out.Reason, "read-latency: p50 latency") || !strings.Contains(out.Reason, "exceeds budget 50ms") {
+	if !strings.Contains(out.Reason, "aborted at step 1") || !strings.Contains(out.Reason, "read-latency: p50 latency") || !strings.Contains(out.Reason, "exceeds budget 150ms") {
 		t.Errorf("reason %q names no step 1 and no failed objective", out.Reason)
 	}
 	if img, n := serviceImage(t, service); !strings.HasPrefix(img, demoStable) || n != "3" {
