@@ -278,6 +278,14 @@ func TestAbortFromAnotherShellWhilePaused(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// A second canary of the same service is kept off it, and says by whom.
+	second, err := Start(context.Background(), p, Options{NewImage: demoGood, LockTimeout: 100 * time.Millisecond})
+	if err != nil || second.Outcome != OutcomeLocked || second.ExitCode != ExitInconclusive || !strings.Contains(second.Reason, "swarm service "+service) || !strings.Contains(second.Reason, "pid") {
+		t.Errorf("a second canary: %+v, %v", second, err)
+	}
+	if st, _ := ReadStatus(context.Background(), p); !strings.Contains(st.Text(), "paused, by run canary-") {
+		t.Errorf("status while paused:\n%s", st.Text())
+	}
 	req, err := Act(context.Background(), p, Abort, Options{Logf: logf(t)})
 	if err != nil {
 		t.Fatal(err)
