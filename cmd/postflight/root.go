@@ -43,7 +43,7 @@ back automatically when the new version falls short.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
-	root.AddCommand(newRunCmd(), newRollbackCmd(), newCheckCmd(), newCompareCmd(), newDiffCmd(), newValidateCmd(), newCleanupCmd(), newHistoryCmd())
+	root.AddCommand(newRunCmd(), newRollbackCmd(), newCheckCmd(), newCanaryCmd(), newCompareCmd(), newDiffCmd(), newValidateCmd(), newCleanupCmd(), newHistoryCmd())
 	return root
 }
 

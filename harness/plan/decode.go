@@ -101,6 +101,10 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 		d.duration(n, v, path)
 		return
 	}
+	if v.Type() == canaryStepsType {
+		d.canarySteps(n, v, path)
+		return
+	}
 	if u, ok := v.Addr().Interface().(encoding.TextUnmarshaler); ok && v.Kind() != reflect.Pointer {
 		d.textValue(n, u, path)
 		return

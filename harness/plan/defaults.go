@@ -33,6 +33,7 @@ func (p *Plan) applyDefaults() {
 		r.applyDefaults()
 	}
 	setDefault(&p.Rollback.Timeout, DefaultRollbackLimit)
+	p.canaryDefaults()
 }
 
 func httpDefaults(_ *Plan, c *Check) {

@@ -20,6 +20,8 @@ func FuzzDecode(f *testing.F) {
 		"version: 1\nname: [[[[[[[[]]]]]]]]\n",
 		"version: 1\nchecks: *nope\n",
 		"a: |\n  [[[\nb: 1\n",
+		"version: 1\nstack: {existing: {services: {api: {}}}}\nchecks: [{name: h, kind: http, service: api}]\ncanary: {services: {api: s}, steps: [{percent: 30, min: 1, max: 5}, {percent: \"60%\"}], interval: 1s}\n",
+		"version: 1\nstack: {existing: {services: {api: {}}}}\ncanary: {services: {api: s}, steps: {over: 2h, every: 10m}, inconclusive: abort}\n",
 	} {
 		f.Add([]byte(seed))
 	}

@@ -61,7 +61,10 @@ type Plan struct {
 	Checks   []Check  `yaml:"checks"`
 	Policy   Policy   `yaml:"policy"`
 	Rollback Rollback `yaml:"rollback"`
-	Report   Report   `yaml:"report"`
+	// Canary is the gradual rollout `postflight canary` makes; nil when
+	// the plan has none.
+	Canary *Canary `yaml:"canary"`
+	Report Report  `yaml:"report"`
 }
 
 // Images names the version under test and the one to go back to. The

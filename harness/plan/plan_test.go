@@ -247,7 +247,7 @@ stack:
 checks:
   - {name: health, kind: http, service: api}
 `,
-			line: 2, col: 1, want: `unknown key "colour"; known keys are checks, images, name, policy, report, rollback, stack, version`,
+			line: 2, col: 1, want: `unknown key "colour"; known keys are canary, checks, images, name, policy, report, rollback, stack, version`,
 		},
 		{
 			name: "duplicate key",

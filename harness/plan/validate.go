@@ -46,6 +46,7 @@ func (v *validator) validate() {
 	v.policy()
 	v.regression()
 	v.rollback()
+	v.canary()
 }
 
 // fail records a problem with the value at path. A value that is not in
@@ -209,6 +210,9 @@ func (v *validator) existing(e *Existing) {
 	for _, name := range slices.Sorted(maps.Keys(e.Services)) {
 		v.services[name] = nil
 		sp := joinKey(path+".services", name)
+		if c := v.plan.Canary; c != nil && c.Services[name] != "" && !v.has(sp+".url") {
+			continue // the canary finds its tasks on Swarm
+		}
 		if v.nonEmpty(sp, "url", e.Services[name].URL) {
 			v.absoluteURL(sp+".url", e.Services[name].URL)
 		}
@@ -508,26 +512,29 @@ func (v *validator) rollback() {
 	if r.Docker != nil {
 		v.positive(path+".docker.health_timeout", r.Docker.HealthTimeout)
 	}
-	var checks []string
-	kinds := map[string]string{}
-	for _, c := range v.plan.Checks {
-		if c.Name != "" {
-			checks = append(checks, c.Name)
-			kinds[c.Name] = c.Kind
-		}
-	}
 	for i, name := range r.Verify {
-		at := fmt.Sprintf("%s.verify[%d]", path, i)
-		if !slices.Contains(checks, name) {
-			v.fail(at, "no check is named %q%s", name, didYouMean(name, checks))
-		} else if k, _ := LookupKind(kinds[name]); k.CannotVerify != "" {
-			// Its answer does not depend on what runs: after a rollback
-			// that did nothing it passes as it did before.
-			verifiers := kindNames(func(k Kind) bool { return k.CannotVerify == "" })
-			v.fail(at, "check %q is %s check: %s, so it cannot verify a rollback; name a check of what runs (%s)",
-				name, article(kinds[name]), k.CannotVerify, orList(verifiers))
-		}
+		v.verifyCheck(fmt.Sprintf("%s.verify[%d]", path, i), name)
 	}
+}
+
+// verifyCheck checks that the check named at path exists and can verify a
+// rollback.
+func (v *validator) verifyCheck(at, name string) {
+	checks := checkNames(v.plan.Checks)
+	if !slices.Contains(checks, name) {
+		v.fail(at, "no check is named %q%s", name, didYouMean(name, checks))
+	} else if kind := v.plan.Check(name).Kind; kindCannotVerify(kind) != "" {
+		// Its answer does not depend on what runs: after a rollback
+		// that did nothing it passes as it did before.
+		verifiers := kindNames(func(k Kind) bool { return k.CannotVerify == "" })
+		v.fail(at, "check %q is %s check: %s, so it cannot verify a rollback; name a check of what runs (%s)",
+			name, article(kind), kindCannotVerify(kind), orList(verifiers))
+	}
+}
+
+func kindCannotVerify(kind string) string {
+	k, _ := LookupKind(kind)
+	return k.CannotVerify
 }
 
 // orList renders names as "a, b or c".

@@ -1,9 +1,6 @@
 package rollback
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/postflight/postflight/internal/jsonl"
 	"github.com/postflight/postflight/internal/safetext"
 )
 
@@ -194,15 +192,8 @@ func (j *journal) write(e Entry) error {
 	if e.Time.IsZero() {
 		e.Time = time.Now().UTC()
 	}
-	b, err := json.Marshal(e)
-	if err != nil {
+	if err := jsonl.Append(j.f, e); err != nil {
 		return fmt.Errorf("journal %s: %w", e.Event, err)
-	}
-	if _, err := j.f.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("write journal %s: %w", j.path, err)
-	}
-	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("sync journal %s: %w", j.path, err)
 	}
 	return nil
 }
@@ -221,26 +212,13 @@ func (j *journal) remove() error {
 // readJournalFile reads the complete entries of a journal and the length of
 // the file they take up; a torn last line is left out.
 func readJournalFile(path string) ([]Entry, int64, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
+	entries, good, err := jsonl.Read[Entry](path)
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
 		return nil, 0, fmt.Errorf("read journal: %w", err)
 	}
-	var entries []Entry
-	var good int64
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-	for sc.Scan() {
-		line := sc.Bytes()
-		end := good + int64(len(line)) + 1
-		if end > int64(len(b)) { // no newline: torn
-			break
-		}
-		var e Entry
-		if err := json.Unmarshal(line, &e); err != nil {
-			return nil, 0, fmt.Errorf("journal %s: line %d: %w", path, len(entries)+1, err)
-		}
-		entries = append(entries, e)
-		good = end
+	if err != nil {
+		return nil, 0, fmt.Errorf("journal %s: %w", path, err)
 	}
 	if len(entries) == 0 || entries[0].Decision == nil {
 		return nil, 0, fmt.Errorf("journal %s: no decision", path)

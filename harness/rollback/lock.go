@@ -191,3 +191,26 @@ func lockName(target string) string {
 	}
 	return readable + "-" + hex.EncodeToString(sum[:4]) + ".lock"
 }
+
+// Lock is a lock held on rollback targets by another part of postflight
+// that changes them (a canary rollout): a rollback of the same target and
+// it keep off each other.
+type Lock struct{ l *locks }
+
+// AcquireLock takes the locks of targets for runID, waiting up to timeout
+// (0: not at all). When a target stays held, the error is a *LockedError
+// that says who holds it.
+func AcquireLock(ctx context.Context, stateDir string, targets []string, runID string, timeout time.Duration) (*Lock, error) {
+	l, err := acquireLocks(ctx, stateDir, targets, me(runID), timeout)
+	if err != nil {
+		return nil, err
+	}
+	return &Lock{l: l}, nil
+}
+
+// Release frees the locks.
+func (l *Lock) Release() {
+	if l != nil {
+		l.l.release()
+	}
+}

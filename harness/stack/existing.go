@@ -34,6 +34,9 @@ func (e *Existing) BaseURL(service string, _ int) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("service %s is not in the stack", service)
 	}
+	if u == "" {
+		return "", fmt.Errorf("service %s has no url in the plan: its tasks are found on Swarm by `postflight canary` alone", service)
+	}
 	return strings.TrimRight(u, "/"), nil
 }
 

@@ -3,6 +3,8 @@ package dockertest
 
 import (
 	"context"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/moby/moby/api/types/swarm"
@@ -71,4 +73,15 @@ func Swarm(t testing.TB, cli *client.Client) {
 	if err != nil && state() != swarm.LocalNodeStateActive { // another package may have won the race
 		t.Fatalf("swarm init: %v", err)
 	}
+}
+
+// Docker runs the docker command line and returns its output, trimmed;
+// the test fails when it fails.
+func Docker(t testing.TB, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("docker", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
 }
