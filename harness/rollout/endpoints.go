@@ -43,6 +43,13 @@ func sides(tasks map[string][]Task, other result.Endpoints) []*taskEndpoints {
 	return out
 }
 
+// beside is the other side of e: the same task index among tasks (the
+// stable service's beside a canary's), and the same services the rollout
+// does not move.
+func (e *taskEndpoints) beside(tasks map[string][]Task) *taskEndpoints {
+	return &taskEndpoints{tasks: tasks, other: e.other, task: e.task}
+}
+
 // String names the tasks, "writer.2", for the results of a check run
 // against several.
 func (e *taskEndpoints) String() string {

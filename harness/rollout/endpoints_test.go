@@ -60,3 +60,27 @@ func TestTheAnsweringPortOfTwoIsUsed(t *testing.T) {
 		t.Errorf("one port: %q", got)
 	}
 }
+
+// A step's checks see the stable side beside each canary task: the stable
+// task of the same index, wrapping around; a step that left a service no
+// stable task has no baseline for it, which a compare check says.
+func TestTheStableSideIsBesideEachCanaryTask(t *testing.T) {
+	canary := map[string][]Task{"writer": {
+		{ID: "c1", Slot: 1, Addr: "10.0.0.1", Ports: map[int][]int{8080: {31001}}},
+		{ID: "c2", Slot: 2, Addr: "10.0.0.2", Ports: map[int][]int{8080: {31002}}},
+	}}
+	stable := map[string][]Task{"writer": {{ID: "s1", Slot: 1, Addr: "10.0.0.9", Ports: map[int][]int{8080: {30009}}}}}
+	for i, eps := range sides(canary, nil) {
+		got, err := eps.beside(stable).BaseURL("writer", 8080)
+		if got != "http://10.0.0.9:30009" || err != nil {
+			t.Errorf("canary task %d: baseline %q, %v; want the stable task", i, got, err)
+		}
+		if own, _ := eps.BaseURL("writer", 8080); own == got {
+			t.Errorf("canary task %d resolves to the stable task %q", i, own)
+		}
+	}
+	none := map[string][]Task{"writer": nil}
+	if _, err := sides(canary, nil)[0].beside(none).BaseURL("writer", 8080); err == nil || !strings.Contains(err.Error(), "no running task") {
+		t.Errorf("no stable task left: %v, want an error saying so", err)
+	}
+}

@@ -563,6 +563,7 @@ func (r *rollout) step(ctx context.Context) error {
 		canaries[s.Stack] = tasks
 		all = append(all, tasks...)
 	}
+	stable := map[string][]Task{}
 	for k, s := range r.d.Services {
 		if err := r.sw.set(ctx, s.Swarm, s.OldImage, s.Replicas-st.Tasks[k]); err != nil {
 			return err
@@ -571,6 +572,7 @@ func (r *rollout) step(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		stable[s.Stack] = tasks
 		all = append(all, tasks...)
 	}
 	if _, err := r.append(Entry{Event: EventConverged, Step: st.Step, Tasks: all,
@@ -581,7 +583,7 @@ func (r *rollout) step(ctx context.Context) error {
 		return err
 	}
 	r.opts.Logf("canary: step %d: %d check(s) against the canary", st.Step, len(r.d.Checks))
-	results := r.checks(ctx, engine.PhaseCheck, r.d.Checks, canaries)
+	results := r.checks(ctx, engine.PhaseCheck, r.d.Checks, canaries, stable)
 	if ctx.Err() != nil {
 		return nil
 	}
@@ -813,7 +815,7 @@ func (r *rollout) verify(ctx context.Context, image func(Service) string) (slo.V
 		results = append(results, res)
 		stable[s.Stack] = tasks
 	}
-	results = append(results, r.checks(ctx, engine.PhaseVerify, r.d.Verify, stable)...)
+	results = append(results, r.checks(ctx, engine.PhaseVerify, r.d.Verify, stable, nil)...)
 	v := slo.Decide(result.Outcomes(results))
 	_, err := r.append(Entry{Event: EventVerified, Step: r.pos.step + 1, Checks: results, Verdict: &v, Reason: fmt.Sprintf("%s: %s", v.Status, v.Reason)})
 	r.opts.Logf("canary: verification %s: %s", v.Status, v.Reason)
@@ -822,11 +824,21 @@ func (r *rollout) verify(ctx context.Context, image func(Service) string) (slo.V
 
 // checks runs the named checks of the plan against the tasks of one side,
 // once per task up to MaxTasksChecked; with several, each result names
-// its tasks.
-func (r *rollout) checks(ctx context.Context, phase string, names []string, tasks map[string][]Task) []result.Result {
+// its tasks. baseline, when not nil, is the stable side beside it: a
+// compare check of a moved service holds the canary's task to a stable
+// task of that service (Env.Baseline). The step that moves every task
+// leaves nothing to compare with: after an earlier step, whose comparison
+// passed or a person let the rollout go on, compare checks are not run
+// (and the log says so); a rollout of one step runs them, inconclusive.
+func (r *rollout) checks(ctx context.Context, phase string, names []string, tasks, baseline map[string][]Task) []result.Result {
 	var checks []plan.Check
 	for _, n := range names {
-		checks = append(checks, r.p.Check(n))
+		c := r.p.Check(n)
+		if c.Kind == plan.CompareKind.Name && r.pos.step > 0 && leavesNone(baseline) {
+			r.opts.Logf("canary: %s not run: no stable task is left to compare with; the comparison of the step before stands", n)
+			continue
+		}
+		checks = append(checks, c)
 	}
 	old := ""
 	if len(r.d.Services) > 0 {
@@ -838,8 +850,11 @@ func (r *rollout) checks(ctx context.Context, phase string, names []string, task
 		if ctx.Err() != nil {
 			break
 		}
-		ph := engine.Phase{Checks: checks, FailFast: r.p.Policy.FailsFast(), Logf: r.opts.Logf,
-			Env: engine.Env{Phase: phase, Endpoints: eps, NewImage: r.d.NewImage, OldImage: old, RunID: r.d.RunID}}
+		env := engine.Env{Phase: phase, Endpoints: eps, NewImage: r.d.NewImage, OldImage: old, RunID: r.d.RunID}
+		if baseline != nil {
+			env.Baseline = eps.beside(baseline)
+		}
+		ph := engine.Phase{Checks: checks, FailFast: r.p.Policy.FailsFast(), Logf: r.opts.Logf, Env: env}
 		results := ph.Run(ctx)
 		for i := range results {
 			if len(all) > 1 {
@@ -852,6 +867,17 @@ func (r *rollout) checks(ctx context.Context, phase string, names []string, task
 		}
 	}
 	return out
+}
+
+// leavesNone says whether a step's stable side (nil for none) has a
+// service without a task: the step that moves every task.
+func leavesNone(stable map[string][]Task) bool {
+	for _, ts := range stable {
+		if len(ts) == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // existing resolves the services the rollout does not move, as the plan
