@@ -23,6 +23,8 @@ const (
 	demoStable = "postflight-demo:1.0.0"
 	demoGood   = "postflight-demo:1.4.0"
 	demoSlow   = "postflight-demo:1.3.0"
+	// demoFlaky fails one read in 20: within a 10% error budget.
+	demoFlaky = "postflight-demo:1.6.0"
 )
 
 // childEnv makes the test binary a canary of the plan it names, for the
@@ -56,7 +58,7 @@ func docker(t testing.TB, args ...string) string {
 // host mode on a port Swarm picks, as a deploy would; the service, its
 // canary and the network are removed when the test ends.
 func stableService(t testing.TB, n int) string {
-	cli := dockertest.Client(t, demoStable, demoGood, demoSlow)
+	cli := dockertest.Client(t, demoStable, demoGood, demoSlow, demoFlaky)
 	dockertest.Swarm(t, cli)
 	name := fmt.Sprintf("pfc-test-%d", time.Now().UnixNano()%1e9)
 	docker(t, "network", "create", "--driver", "overlay", "--attachable", "--label", "io.postflight.managed=true", name)
@@ -389,5 +391,114 @@ func TestDryRunChangesNothing(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(p.Path), "state")); !os.IsNotExist(err) {
 		t.Errorf("the dry run wrote to the state directory: %v", err)
+	}
+}
+
+// comparePlan writes a plan whose steps are judged by an absolute error
+// budget of 10% and by a comparison of each canary task with a stable one
+// under the same load (reads of a key nobody wrote: 404 on both sides).
+func comparePlan(t testing.TB, service string) *plan.Plan {
+	path := filepath.Join(t.TempDir(), "postflight.yaml")
+	src := fmt.Sprintf(`version: 1
+name: canary-compare
+stack:
+  existing:
+    services:
+      writer: {}
+checks:
+  - {name: writer-healthy, kind: http, service: writer, request: {path: /healthz},
+     expect: {json: {"$.status": ok}}, retries: 40, retry_interval: 250ms}
+  - name: read-errors
+    kind: load
+    service: writer
+    load: {rate: 40/s, duration: 2s, targets: [{path: /kv/none, expect: {status: 404}}]}
+    budgets: {error_rate: 10%%}
+  - name: vs-stable
+    kind: compare
+    service: writer
+    expect: {status: 404}
+    # a loose tolerance: two tasks of one version on a busy machine differ
+    # in their tails; a share of failed reads is still far beyond it
+    compare: {path: /kv/none, rate: 50/s, duration: 4s, tolerance: 50%%}
+canary:
+  services: {writer: %s}
+  steps: [{percent: 30, min: 1}, {percent: 100}]
+  interval: 500ms
+  timeout: 60s
+  checks: [writer-healthy, read-errors, vs-stable]
+  verify: [writer-healthy]
+  state_dir: state
+`, service)
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// A version that fails one read in 20 meets the absolute error budget of
+// 10%: only the comparison with the stable tasks beside it catches it,
+// and the rollout aborts at its first step naming the comparison.
+func TestShareOfFailuresIsCaughtByTheComparisonAlone(t *testing.T) {
+	service := stableService(t, 3)
+	p := comparePlan(t, service)
+	out, err := Start(bounded(t), p, Options{NewImage: demoFlaky, Logf: logf(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Outcome != OutcomeRolledBack || out.ExitCode != ExitRolledBack {
+		t.Fatalf("outcome %s (exit %d): %s", out.Outcome, out.ExitCode, out.Reason)
+	}
+	if !strings.Contains(out.Reason, "aborted at step 1") || !strings.Contains(out.Reason, "vs-stable") {
+		t.Errorf("reason %q names no step 1 and no comparison", out.Reason)
+	}
+	if img, n := serviceImage(t, service); !strings.HasPrefix(img, demoStable) || n != "3" {
+		t.Errorf("the service runs %s x%s after the rollback", img, n)
+	}
+	for _, e := range journalOf(t, p) {
+		if e.Event != EventJudged {
+			continue
+		}
+		for _, c := range e.Checks {
+			switch c.Name {
+			case "read-errors":
+				if c.Status != slo.Pass {
+					t.Errorf("the absolute budget: %s (%s), want a pass: the fault is within it", c.Status, c.Reason)
+				}
+			case "vs-stable":
+				if c.Status != slo.Fail || !strings.Contains(c.Reason, "error") {
+					t.Errorf("the comparison: %s (%s), want worse on its errors", c.Status, c.Reason)
+				}
+			}
+		}
+	}
+}
+
+// The same plan promotes a good version: its comparison at the first step
+// finds it no worse, and the step that moves every task, with no stable
+// task left, does not run it.
+func TestGoodVersionPassesItsComparisonAndIsPromoted(t *testing.T) {
+	service := stableService(t, 3)
+	p := comparePlan(t, service)
+	out, err := Start(bounded(t), p, Options{NewImage: demoGood, Logf: logf(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Outcome != OutcomePromoted || out.ExitCode != 0 {
+		t.Fatalf("outcome %s (exit %d): %s", out.Outcome, out.ExitCode, out.Reason)
+	}
+	compared := map[int]slo.Status{}
+	for _, e := range journalOf(t, p) {
+		for _, c := range e.Checks {
+			if e.Event == EventJudged && c.Name == "vs-stable" {
+				compared[e.Step] = c.Status
+			}
+		}
+	}
+	if len(compared) != 1 || compared[1] != slo.Pass {
+		t.Errorf("comparisons by step %v, want one at step 1, passed", compared)
 	}
 }
