@@ -54,27 +54,39 @@ func docker(t testing.TB, args ...string) string {
 }
 
 // stableService runs the demo writer at 1.0.0 as a Swarm service of n
-// tasks on an attachable overlay network, each task publishing 8080 in
-// host mode on a port Swarm picks, as a deploy would; the service, its
-// canary and the network are removed when the test ends.
+// tasks on the daemon's own swarm (see serviceOn).
 func stableService(t testing.TB, n int) string {
 	cli := dockertest.Client(t, demoStable, demoGood, demoSlow, demoFlaky)
 	dockertest.Swarm(t, cli)
+	return serviceOn(t, "", n)
+}
+
+// serviceOn runs the demo writer at 1.0.0 as a Swarm service of n tasks on
+// the swarm whose manager is host ("" for the daemon's own), on an
+// attachable overlay network, each task publishing 8080 in host mode on a
+// port Swarm picks, as a deploy would; the service, its canary and the
+// network are removed when the test ends.
+func serviceOn(t testing.TB, host string, n int) string {
+	var h []string
+	if host != "" {
+		h = []string{"-H", host}
+	}
+	cmd := func(args ...string) []string { return append(slices.Clone(h), args...) }
 	name := fmt.Sprintf("pfc-test-%d", time.Now().UnixNano()%1e9)
-	docker(t, "network", "create", "--driver", "overlay", "--attachable", "--label", "io.postflight.managed=true", name)
+	docker(t, cmd("network", "create", "--driver", "overlay", "--attachable", "--label", "io.postflight.managed=true", name)...)
 	t.Cleanup(func() {
-		exec.Command("docker", "service", "rm", name, name+"-canary").Run()
+		exec.Command("docker", cmd("service", "rm", name, name+"-canary")...).Run()
 		for range 50 { // the network goes once its tasks' endpoints did
-			if exec.Command("docker", "network", "rm", name).Run() == nil {
+			if exec.Command("docker", cmd("network", "rm", name)...).Run() == nil {
 				return
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
 	})
-	docker(t, "service", "create", "--detach=false", "--quiet", "--name", name, "--replicas", fmt.Sprint(n),
+	docker(t, cmd("service", "create", "--detach=false", "--quiet", "--name", name, "--replicas", fmt.Sprint(n),
 		"--network", name, "--label", "io.postflight.managed=true", "--container-label", "io.postflight.managed=true",
 		"--publish", "mode=host,target=8080", "--no-healthcheck", "--stop-grace-period", "1s",
-		demoStable, "-role", "writer", "-listen", ":8080")
+		demoStable, "-role", "writer", "-listen", ":8080")...)
 	return name
 }
 
@@ -149,6 +161,20 @@ func serviceImage(t testing.TB, name string) (string, string) {
 
 func serviceExists(name string) bool {
 	return exec.Command("docker", "service", "inspect", name).Run() == nil
+}
+
+// startInBackground starts a rollout of p to image and returns where its
+// outcome will come.
+func startInBackground(t *testing.T, p *plan.Plan, image string) <-chan Outcome {
+	done := make(chan Outcome, 1)
+	go func() {
+		out, err := Start(bounded(t), p, Options{NewImage: image, Logf: logf(t)})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- out
+	}()
+	return done
 }
 
 func journalOf(t testing.TB, p *plan.Plan) []Entry {
@@ -258,14 +284,7 @@ func TestAbortFromAnotherShellWhilePaused(t *testing.T) {
 	service := stableService(t, 2)
 	p := canaryPlan(t, service, "")
 	p.Canary.Checks = []string{"writer-healthy", "write", "read-p99"}
-	done := make(chan Outcome, 1)
-	go func() {
-		out, err := Start(bounded(t), p, Options{NewImage: demoGood, Logf: logf(t)})
-		if err != nil {
-			t.Error(err)
-		}
-		done <- out
-	}()
+	done := startInBackground(t, p, demoGood)
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		st, err := ReadStatus(context.Background(), p)
