@@ -45,8 +45,8 @@ func nodesOf(c *swarmtest.Cluster, entries []Entry, step int) []string {
 // rolled back, and a node stopped in the middle of a step pauses the
 // rollout instead of letting it go on.
 func TestRolloutOnThreeNodes(t *testing.T) {
-	dockertest.Client(t, demoStable, demoGood, demoSlow)
-	c := swarmtest.New(t, swarmtest.Options{Images: []string{demoStable, demoGood, demoSlow}})
+	dockertest.Client(t, demoStable, demoGood, demoSlow, demoFlaky)
+	c := swarmtest.New(t, swarmtest.Options{Images: []string{demoStable, demoGood, demoSlow, demoFlaky}})
 	host := c.Manager().Host
 	onCluster := fmt.Sprintf("  host: %s\n", host)
 
@@ -88,6 +88,11 @@ func TestRolloutOnThreeNodes(t *testing.T) {
 		if img, n := serviceImageOn(t, host, service); !strings.HasPrefix(img, demoStable) || n != "3" {
 			t.Errorf("the service runs %s x%s after the rollback", img, n)
 		}
+	})
+
+	t.Run("share of failures caught by the comparison", func(t *testing.T) {
+		service := serviceOn(t, host, 3)
+		shareOfFailuresCaught(t, comparePlan(t, service, onCluster), func() (string, string) { return serviceImageOn(t, host, service) })
 	})
 
 	// Last: it stops a worker. The step's interval is long enough to stop

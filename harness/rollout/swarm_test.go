@@ -416,7 +416,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 // comparePlan writes a plan whose steps are judged by an absolute error
 // budget of 10% and by a comparison of each canary task with a stable one
 // under the same load (reads of a key nobody wrote: 404 on both sides).
-func comparePlan(t testing.TB, service string) *plan.Plan {
+func comparePlan(t testing.TB, service, extra string) *plan.Plan {
 	path := filepath.Join(t.TempDir(), "postflight.yaml")
 	src := fmt.Sprintf(`version: 1
 name: canary-compare
@@ -447,7 +447,7 @@ canary:
   checks: [writer-healthy, read-errors, vs-stable]
   verify: [writer-healthy]
   state_dir: state
-`, service)
+%s`, service, extra)
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -463,7 +463,14 @@ canary:
 // and the rollout aborts at its first step naming the comparison.
 func TestShareOfFailuresIsCaughtByTheComparisonAlone(t *testing.T) {
 	service := stableService(t, 3)
-	p := comparePlan(t, service)
+	p := comparePlan(t, service, "")
+	shareOfFailuresCaught(t, p, func() (string, string) { return serviceImage(t, service) })
+}
+
+// shareOfFailuresCaught rolls p out to demoFlaky and holds the outcome to
+// an abort at step 1 by the comparison alone; image tells what the
+// service runs afterwards.
+func shareOfFailuresCaught(t *testing.T, p *plan.Plan, image func() (string, string)) {
 	out, err := Start(bounded(t), p, Options{NewImage: demoFlaky, Logf: logf(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -474,7 +481,7 @@ func TestShareOfFailuresIsCaughtByTheComparisonAlone(t *testing.T) {
 	if !strings.Contains(out.Reason, "aborted at step 1") || !strings.Contains(out.Reason, "vs-stable") {
 		t.Errorf("reason %q names no step 1 and no comparison", out.Reason)
 	}
-	if img, n := serviceImage(t, service); !strings.HasPrefix(img, demoStable) || n != "3" {
+	if img, n := image(); !strings.HasPrefix(img, demoStable) || n != "3" {
 		t.Errorf("the service runs %s x%s after the rollback", img, n)
 	}
 	for _, e := range journalOf(t, p) {
@@ -501,7 +508,7 @@ func TestShareOfFailuresIsCaughtByTheComparisonAlone(t *testing.T) {
 // task left, does not run it.
 func TestGoodVersionPassesItsComparisonAndIsPromoted(t *testing.T) {
 	service := stableService(t, 3)
-	p := comparePlan(t, service)
+	p := comparePlan(t, service, "")
 	out, err := Start(bounded(t), p, Options{NewImage: demoGood, Logf: logf(t)})
 	if err != nil {
 		t.Fatal(err)
