@@ -20,9 +20,10 @@ var measuring = []string{"check", "engine", "ginkgosuite", "hygiene", "imagechec
 
 // deciding are the packages under harness/ that may decide or restate a
 // status themselves: the run (a service that never became ready), the
-// rollback and its verify, the reports, the history, and this package,
-// which carries slo's judgement into a Result.
-var deciding = []string{".", "canary", "history", "report", "result", "rollback"}
+// rollback and its verify, a canary rollout deciding each step, the
+// reports, the history, and this package, which carries slo's judgement
+// into a Result.
+var deciding = []string{".", "canary", "history", "report", "result", "rollback", "rollout"}
 
 // exempt are files of measuring packages that orchestrate rather than
 // measure: the phase reads a verdict to stop a fail-fast phase.

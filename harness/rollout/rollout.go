@@ -589,10 +589,21 @@ func (r *rollout) step(ctx context.Context) error {
 	}
 	v := slo.Decide(result.Outcomes(results))
 	e := Entry{Event: EventJudged, Step: st.Step, By: "policy", Checks: results, Verdict: &v}
-	switch v.Status {
-	case slo.Pass:
+	// A node lost, or a task gone, while the checks ran: the step was not
+	// judged on what it converged to, and neither a pass nor a failure of
+	// the new version says so. The rollout pauses whatever the checks
+	// said, for a person to resume or abort once the cluster is whole.
+	lost, lerr := r.sw.lost(ctx, all)
+	if lerr != nil {
+		lost = append(lost, "the cluster could not be read: "+lerr.Error())
+	}
+	switch {
+	case len(lost) > 0:
+		e.Decision = Pause
+		e.Reason = fmt.Sprintf("step %d not judged: the cluster changed under it: %s", st.Step, strings.Join(lost, "; "))
+	case v.Status == slo.Pass:
 		e.Decision, e.Reason = Advance, fmt.Sprintf("step %d passed: %s", st.Step, v.Reason)
-	case slo.Fail:
+	case v.Status == slo.Fail:
 		e.Decision, e.Reason = Abort, fmt.Sprintf("step %d failed: %s", st.Step, failedObjectives(results, v))
 	default:
 		e.Decision = r.d.Inconclusive
@@ -826,19 +837,14 @@ func (r *rollout) verify(ctx context.Context, image func(Service) string) (slo.V
 // once per task up to MaxTasksChecked; with several, each result names
 // its tasks. baseline, when not nil, is the stable side beside it: a
 // compare check of a moved service holds the canary's task to a stable
-// task of that service (Env.Baseline). The step that moves every task
-// leaves nothing to compare with: after an earlier step, whose comparison
-// passed or a person let the rollout go on, compare checks are not run
-// (and the log says so); a rollout of one step runs them, inconclusive.
+// task of that service (Env.Baseline). Every step but the promotion
+// leaves the stable service a task (harness/canary's rule 4), but for a
+// service of a single task: it has none to compare with, and a compare
+// check is inconclusive.
 func (r *rollout) checks(ctx context.Context, phase string, names []string, tasks, baseline map[string][]Task) []result.Result {
 	var checks []plan.Check
 	for _, n := range names {
-		c := r.p.Check(n)
-		if c.Kind == plan.CompareKind.Name && r.pos.step > 0 && leavesNone(baseline) {
-			r.opts.Logf("canary: %s not run: no stable task is left to compare with; the comparison of the step before stands", n)
-			continue
-		}
-		checks = append(checks, c)
+		checks = append(checks, r.p.Check(n))
 	}
 	old := ""
 	if len(r.d.Services) > 0 {
@@ -867,17 +873,6 @@ func (r *rollout) checks(ctx context.Context, phase string, names []string, task
 		}
 	}
 	return out
-}
-
-// leavesNone says whether a step's stable side (nil for none) has a
-// service without a task: the step that moves every task.
-func leavesNone(stable map[string][]Task) bool {
-	for _, ts := range stable {
-		if len(ts) == 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // existing resolves the services the rollout does not move, as the plan

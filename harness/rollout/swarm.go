@@ -309,6 +309,59 @@ func (s *swarmOps) nodeAddr(ctx context.Context, id string) (string, error) {
 	return addr, nil
 }
 
+// lost says what happened, since the tasks were listed, to the nodes they
+// run on and to the tasks themselves: a node no longer ready and active,
+// or a task no longer running (rescheduled, failed). Empty when nothing
+// did: the step's checks were run against the cluster the step converged
+// to.
+func (s *swarmOps) lost(ctx context.Context, tasks []Task) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range tasks {
+		if t.State != stateRunning || seen[t.Node] {
+			continue
+		}
+		seen[t.Node] = true
+		res, err := s.cli.NodeInspect(ctx, t.Node, client.NodeInspectOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("inspect swarm node %s: %w", t.Node, err)
+		}
+		n := res.Node
+		if n.Status.State != swarm.NodeStateReady || n.Spec.Availability != swarm.NodeAvailabilityActive {
+			out = append(out, fmt.Sprintf("node %s (%s) is %s, %s", n.Description.Hostname, t.Node, n.Status.State, n.Spec.Availability))
+		}
+	}
+	running := map[string]bool{}
+	for _, name := range servicesOf(tasks) {
+		now, _, err := s.tasks(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range now {
+			if t.State == stateRunning {
+				running[t.ID] = true
+			}
+		}
+	}
+	for _, t := range tasks {
+		if t.State == stateRunning && !running[t.ID] {
+			out = append(out, fmt.Sprintf("task %s of %s (slot %d) no longer runs", t.ID, t.Service, t.Slot))
+		}
+	}
+	return out, nil
+}
+
+// servicesOf lists the services of tasks, in order of first appearance.
+func servicesOf(tasks []Task) []string {
+	var out []string
+	for _, t := range tasks {
+		if !slices.Contains(out, t.Service) {
+			out = append(out, t.Service)
+		}
+	}
+	return out
+}
+
 // managerHost is the host of a tcp:// daemon address, else 127.0.0.1.
 func managerHost(host string) string {
 	if u, err := url.Parse(host); err == nil && u.Scheme == "tcp" {

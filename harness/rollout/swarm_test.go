@@ -23,6 +23,8 @@ const (
 	demoStable = "postflight-demo:1.0.0"
 	demoGood   = "postflight-demo:1.4.0"
 	demoSlow   = "postflight-demo:1.3.0"
+	// demoFlaky fails one read in 20: within a 10% error budget.
+	demoFlaky = "postflight-demo:1.6.0"
 )
 
 // childEnv makes the test binary a canary of the plan it names, for the
@@ -52,27 +54,39 @@ func docker(t testing.TB, args ...string) string {
 }
 
 // stableService runs the demo writer at 1.0.0 as a Swarm service of n
-// tasks on an attachable overlay network, each task publishing 8080 in
-// host mode on a port Swarm picks, as a deploy would; the service, its
-// canary and the network are removed when the test ends.
+// tasks on the daemon's own swarm (see serviceOn).
 func stableService(t testing.TB, n int) string {
-	cli := dockertest.Client(t, demoStable, demoGood, demoSlow)
+	cli := dockertest.Client(t, demoStable, demoGood, demoSlow, demoFlaky)
 	dockertest.Swarm(t, cli)
+	return serviceOn(t, "", n)
+}
+
+// serviceOn runs the demo writer at 1.0.0 as a Swarm service of n tasks on
+// the swarm whose manager is host ("" for the daemon's own), on an
+// attachable overlay network, each task publishing 8080 in host mode on a
+// port Swarm picks, as a deploy would; the service, its canary and the
+// network are removed when the test ends.
+func serviceOn(t testing.TB, host string, n int) string {
+	var h []string
+	if host != "" {
+		h = []string{"-H", host}
+	}
+	cmd := func(args ...string) []string { return append(slices.Clone(h), args...) }
 	name := fmt.Sprintf("pfc-test-%d", time.Now().UnixNano()%1e9)
-	docker(t, "network", "create", "--driver", "overlay", "--attachable", "--label", "io.postflight.managed=true", name)
+	docker(t, cmd("network", "create", "--driver", "overlay", "--attachable", "--label", "io.postflight.managed=true", name)...)
 	t.Cleanup(func() {
-		exec.Command("docker", "service", "rm", name, name+"-canary").Run()
+		exec.Command("docker", cmd("service", "rm", name, name+"-canary")...).Run()
 		for range 50 { // the network goes once its tasks' endpoints did
-			if exec.Command("docker", "network", "rm", name).Run() == nil {
+			if exec.Command("docker", cmd("network", "rm", name)...).Run() == nil {
 				return
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
 	})
-	docker(t, "service", "create", "--detach=false", "--quiet", "--name", name, "--replicas", fmt.Sprint(n),
+	docker(t, cmd("service", "create", "--detach=false", "--quiet", "--name", name, "--replicas", fmt.Sprint(n),
 		"--network", name, "--label", "io.postflight.managed=true", "--container-label", "io.postflight.managed=true",
 		"--publish", "mode=host,target=8080", "--no-healthcheck", "--stop-grace-period", "1s",
-		demoStable, "-role", "writer", "-listen", ":8080")
+		demoStable, "-role", "writer", "-listen", ":8080")...)
 	return name
 }
 
@@ -147,6 +161,20 @@ func serviceImage(t testing.TB, name string) (string, string) {
 
 func serviceExists(name string) bool {
 	return exec.Command("docker", "service", "inspect", name).Run() == nil
+}
+
+// startInBackground starts a rollout of p to image and returns where its
+// outcome will come.
+func startInBackground(t *testing.T, p *plan.Plan, image string) <-chan Outcome {
+	done := make(chan Outcome, 1)
+	go func() {
+		out, err := Start(bounded(t), p, Options{NewImage: image, Logf: logf(t)})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- out
+	}()
+	return done
 }
 
 func journalOf(t testing.TB, p *plan.Plan) []Entry {
@@ -256,14 +284,7 @@ func TestAbortFromAnotherShellWhilePaused(t *testing.T) {
 	service := stableService(t, 2)
 	p := canaryPlan(t, service, "")
 	p.Canary.Checks = []string{"writer-healthy", "write", "read-p99"}
-	done := make(chan Outcome, 1)
-	go func() {
-		out, err := Start(bounded(t), p, Options{NewImage: demoGood, Logf: logf(t)})
-		if err != nil {
-			t.Error(err)
-		}
-		done <- out
-	}()
+	done := startInBackground(t, p, demoGood)
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		st, err := ReadStatus(context.Background(), p)
@@ -389,5 +410,121 @@ func TestDryRunChangesNothing(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(p.Path), "state")); !os.IsNotExist(err) {
 		t.Errorf("the dry run wrote to the state directory: %v", err)
+	}
+}
+
+// comparePlan writes a plan whose steps are judged by an absolute error
+// budget of 10% and by a comparison of each canary task with a stable one
+// under the same load (reads of a key nobody wrote: 404 on both sides).
+func comparePlan(t testing.TB, service, extra string) *plan.Plan {
+	path := filepath.Join(t.TempDir(), "postflight.yaml")
+	src := fmt.Sprintf(`version: 1
+name: canary-compare
+stack:
+  existing:
+    services:
+      writer: {}
+checks:
+  - {name: writer-healthy, kind: http, service: writer, request: {path: /healthz},
+     expect: {json: {"$.status": ok}}, retries: 40, retry_interval: 250ms}
+  - name: read-errors
+    kind: load
+    service: writer
+    load: {rate: 40/s, duration: 2s, targets: [{path: /kv/none, expect: {status: 404}}]}
+    budgets: {error_rate: 10%%}
+  - name: vs-stable
+    kind: compare
+    service: writer
+    expect: {status: 404}
+    # a loose tolerance: two tasks of one version on a busy machine differ
+    # in their tails; a share of failed reads is still far beyond it
+    compare: {path: /kv/none, rate: 50/s, duration: 4s, tolerance: 50%%}
+canary:
+  services: {writer: %s}
+  steps: [{percent: 30, min: 1}, {percent: 100}]
+  interval: 500ms
+  timeout: 60s
+  checks: [writer-healthy, read-errors, vs-stable]
+  verify: [writer-healthy]
+  state_dir: state
+%s`, service, extra)
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// A version that fails one read in 20 meets the absolute error budget of
+// 10%: only the comparison with the stable tasks beside it catches it,
+// and the rollout aborts at its first step naming the comparison.
+func TestShareOfFailuresIsCaughtByTheComparisonAlone(t *testing.T) {
+	service := stableService(t, 3)
+	p := comparePlan(t, service, "")
+	shareOfFailuresCaught(t, p, func() (string, string) { return serviceImage(t, service) })
+}
+
+// shareOfFailuresCaught rolls p out to demoFlaky and holds the outcome to
+// an abort at step 1 by the comparison alone; image tells what the
+// service runs afterwards.
+func shareOfFailuresCaught(t *testing.T, p *plan.Plan, image func() (string, string)) {
+	out, err := Start(bounded(t), p, Options{NewImage: demoFlaky, Logf: logf(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Outcome != OutcomeRolledBack || out.ExitCode != ExitRolledBack {
+		t.Fatalf("outcome %s (exit %d): %s", out.Outcome, out.ExitCode, out.Reason)
+	}
+	if !strings.Contains(out.Reason, "aborted at step 1") || !strings.Contains(out.Reason, "vs-stable") {
+		t.Errorf("reason %q names no step 1 and no comparison", out.Reason)
+	}
+	if img, n := image(); !strings.HasPrefix(img, demoStable) || n != "3" {
+		t.Errorf("the service runs %s x%s after the rollback", img, n)
+	}
+	for _, e := range journalOf(t, p) {
+		if e.Event != EventJudged {
+			continue
+		}
+		for _, c := range e.Checks {
+			switch c.Name {
+			case "read-errors":
+				if c.Status != slo.Pass {
+					t.Errorf("the absolute budget: %s (%s), want a pass: the fault is within it", c.Status, c.Reason)
+				}
+			case "vs-stable":
+				if c.Status != slo.Fail || !strings.Contains(c.Reason, "error") {
+					t.Errorf("the comparison: %s (%s), want worse on its errors", c.Status, c.Reason)
+				}
+			}
+		}
+	}
+}
+
+// The same plan promotes a good version: its comparison at the first step
+// finds it no worse, and the step that moves every task, with no stable
+// task left, does not run it.
+func TestGoodVersionPassesItsComparisonAndIsPromoted(t *testing.T) {
+	service := stableService(t, 3)
+	p := comparePlan(t, service, "")
+	out, err := Start(bounded(t), p, Options{NewImage: demoGood, Logf: logf(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Outcome != OutcomePromoted || out.ExitCode != 0 {
+		t.Fatalf("outcome %s (exit %d): %s", out.Outcome, out.ExitCode, out.Reason)
+	}
+	compared := map[int]slo.Status{}
+	for _, e := range journalOf(t, p) {
+		for _, c := range e.Checks {
+			if e.Event == EventJudged && c.Name == "vs-stable" {
+				compared[e.Step] = c.Status
+			}
+		}
+	}
+	if len(compared) != 1 || compared[1] != slo.Pass {
+		t.Errorf("comparisons by step %v, want one at step 1, passed", compared)
 	}
 }

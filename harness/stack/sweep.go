@@ -33,7 +33,7 @@ const labelSwarmTask = "com.docker.swarm.task.id"
 // Labelled lists the containers (running or not) and networks that carry
 // every one of the labels, each given as "key=value". Containers of Swarm
 // services are left out: Swarm owns them, and would start another for
-// each one removed.
+// each one removed; so are networks a Swarm service is attached to.
 func Labelled(ctx context.Context, cli *client.Client, labels ...string) (Resources, error) {
 	var out Resources
 	f := make(client.Filters).Add("label", labels...)
@@ -55,10 +55,34 @@ func Labelled(ctx context.Context, cli *client.Client, labels ...string) (Resour
 	if err != nil {
 		return out, fmt.Errorf("list networks labelled %v: %w", labels, err)
 	}
+	inUse := serviceNetworks(ctx, cli)
 	for _, n := range ns.Items {
+		if inUse[n.ID] || inUse[n.Name] {
+			continue
+		}
 		out.Networks = append(out.Networks, resource(n.ID, n.Name, n.Labels))
 	}
 	return out, nil
+}
+
+// serviceNetworks are the networks (by ID and by name) Swarm services are
+// attached to: Swarm's while a service uses them, not cleanup's. None
+// when the daemon is no Swarm manager.
+func serviceNetworks(ctx context.Context, cli *client.Client) map[string]bool {
+	res, err := cli.ServiceList(ctx, client.ServiceListOptions{})
+	if err != nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, svc := range res.Items {
+		for _, n := range svc.Spec.TaskTemplate.Networks {
+			out[n.Target] = true
+		}
+		for _, v := range svc.Endpoint.VirtualIPs {
+			out[v.NetworkID] = true
+		}
+	}
+	return out
 }
 
 func resource(id, name string, labels map[string]string) Resource {

@@ -98,3 +98,48 @@ func sweepLeavesTasks(t *testing.T, name string, cli *client.Client) {
 		t.Errorf("task %q is now %q", before, after)
 	}
 }
+
+// A network a Swarm service is attached to is Swarm's while the service
+// uses it, even when it carries postflight's labels: cleanup leaves it
+// (removing it fails, the service in the way), and sweeps it once the
+// service is gone.
+func TestSweepLeavesANetworkASwarmServiceUses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Docker")
+	}
+	cli := dockertest.Client(t, "postflight-demo:1.0.0")
+	dockertest.Swarm(t, cli)
+	name := fmt.Sprintf("pf-sweepnet-%d", time.Now().UnixNano()%1e9)
+	run := "--label=" + stack.LabelRun + "=" + name
+	if out, err := exec.Command("docker", "network", "create", "--driver", "overlay", "--attachable",
+		"--label", "io.postflight.managed=true", run, name).CombinedOutput(); err != nil {
+		t.Fatalf("network create: %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		exec.Command("docker", "service", "rm", name).Run()
+		exec.Command("docker", "network", "rm", name).Run()
+	})
+	if out, err := exec.Command("docker", "service", "create", "--detach=false", "--quiet", "--name", name, "--network", name,
+		"--no-healthcheck", "postflight-demo:1.0.0", "-role", "writer", "-listen", ":8080").CombinedOutput(); err != nil {
+		t.Fatalf("service create: %v: %s", err, out)
+	}
+	ctx := context.Background()
+	removed, _, err := stack.Sweep(ctx, cli, name, false)
+	if err != nil || len(removed.Networks) != 0 {
+		t.Fatalf("sweep while the service uses the network: removed %+v, %v; want nothing, no error", removed.Networks, err)
+	}
+	if out, err := exec.Command("docker", "service", "rm", name).CombinedOutput(); err != nil {
+		t.Fatalf("service rm: %v: %s", err, out)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		removed, _, err = stack.Sweep(ctx, cli, name, false)
+		if err == nil && len(removed.Networks) == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sweep after the service went: removed %+v, %v; want the network", removed.Networks, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
