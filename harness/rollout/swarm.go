@@ -255,8 +255,15 @@ func (s *swarmOps) tasks(ctx context.Context, name string) ([]Task, string, erro
 			}
 			out = append(out, Task{Service: name, ID: t.ID, Slot: t.Slot, Node: t.NodeID, Addr: addr, Image: img, State: stateRunning, Ports: taskPorts(svc, t)})
 		case t.Status.State == swarm.TaskStateRunning:
-			// being stopped: still running the old image
-			out = append(out, Task{Service: name, ID: t.ID, Slot: t.Slot, Node: t.NodeID, Image: img, State: stateStopping})
+			// being stopped: still running the old image, unless its node
+			// is down (the task went with it, and will never say it stopped)
+			down, err := s.nodeDown(ctx, t.NodeID)
+			if err != nil {
+				return nil, "", err
+			}
+			if !down {
+				out = append(out, Task{Service: name, ID: t.ID, Slot: t.Slot, Node: t.NodeID, Image: img, State: stateStopping})
+			}
 		case (t.Status.State == swarm.TaskStateFailed || t.Status.State == swarm.TaskStateRejected) && t.Status.Timestamp.After(newest):
 			newest, lastErr = t.Status.Timestamp, strings.TrimSpace(t.Status.Err+" "+t.Status.Message)
 		}
@@ -360,6 +367,16 @@ func servicesOf(tasks []Task) []string {
 		}
 	}
 	return out
+}
+
+// nodeDown says whether the manager counts a node as down: the last state
+// its tasks reported is all there is of them.
+func (s *swarmOps) nodeDown(ctx context.Context, id string) (bool, error) {
+	res, err := s.cli.NodeInspect(ctx, id, client.NodeInspectOptions{})
+	if err != nil {
+		return false, fmt.Errorf("inspect swarm node %s: %w", id, err)
+	}
+	return res.Node.Status.State == swarm.NodeStateDown, nil
 }
 
 // managerHost is the host of a tcp:// daemon address, else 127.0.0.1.

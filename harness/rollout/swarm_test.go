@@ -165,10 +165,10 @@ func serviceExists(name string) bool {
 
 // startInBackground starts a rollout of p to image and returns where its
 // outcome will come.
-func startInBackground(t *testing.T, p *plan.Plan, image string) <-chan Outcome {
+func startInBackground(t *testing.T, ctx context.Context, p *plan.Plan, image string) <-chan Outcome {
 	done := make(chan Outcome, 1)
 	go func() {
-		out, err := Start(bounded(t), p, Options{NewImage: image, Logf: logf(t)})
+		out, err := Start(ctx, p, Options{NewImage: image, Logf: logf(t)})
 		if err != nil {
 			t.Error(err)
 		}
@@ -284,7 +284,7 @@ func TestAbortFromAnotherShellWhilePaused(t *testing.T) {
 	service := stableService(t, 2)
 	p := canaryPlan(t, service, "")
 	p.Canary.Checks = []string{"writer-healthy", "write", "read-p99"}
-	done := startInBackground(t, p, demoGood)
+	done := startInBackground(t, bounded(t), p, demoGood)
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		st, err := ReadStatus(context.Background(), p)
