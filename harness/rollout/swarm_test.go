@@ -111,6 +111,9 @@ checks:
     load:
       rate: 40/s
       duration: 2s
+      # the tests' swarms share two cores with other tests' swarms: a load
+      # that fell a little short still tells 300 ms from a few ms
+      rate_tolerance: 30%%
       targets: [{path: /kv/k, expect: {json: {"$.value": v}}}]
     budgets:
       latency: {p50: 150ms}
