@@ -161,17 +161,9 @@ func openJournal(path string) (*journal, []Entry, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY, 0o600)
+	f, err := jsonl.OpenAppend(path, good, 0)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open journal: %w", err)
-	}
-	if err := f.Truncate(good); err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("repair journal %s: %w", path, err)
-	}
-	if _, err := f.Seek(good, 0); err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("repair journal %s: %w", path, err)
+		return nil, nil, err
 	}
 	return &journal{path: path, f: f}, entries, nil
 }

@@ -57,3 +57,22 @@ func Append(f *os.File, v any) error {
 	}
 	return nil
 }
+
+// OpenAppend opens the file at path for appending at good, the length
+// Read returned, cutting off a torn last line after it. flag adds to
+// os.O_WRONLY (os.O_CREATE for a file that may not exist yet).
+func OpenAppend(path string, good int64, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|flag, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	if err := f.Truncate(good); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("repair journal %s: %w", path, err)
+	}
+	if _, err := f.Seek(good, 0); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("repair journal %s: %w", path, err)
+	}
+	return f, nil
+}
